@@ -1,0 +1,135 @@
+"""Clause tests kept as data next to the shapes: shapes/<scheme>/<version>/tests/*.yaml.
+
+A file:
+    base: data/examples/bcc-cams/conformant.json    # the case every test patches (repo-relative)
+    tests:
+      - clause: "7.1.2(1)"
+        name: deregistered client
+        patch: [{op: replace, path: /client/legalStatus, value: deregistered}]   # RFC 6902
+        expect: failed                     # or a mapping {clause id: status, ...}
+        as_of: 2026-11-21                  # optional
+A test may also give `case:` (a whole case, instead of base + patch).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from . import caseio, service
+from .vocab import HOME
+
+
+class PatchError(ValueError):
+    pass
+
+
+def _pointer(path: str) -> list[str]:
+    if path == "":
+        return []
+    if not path.startswith("/"):
+        raise PatchError(f"JSON pointer must start with '/': {path!r}")
+    return [p.replace("~1", "/").replace("~0", "~") for p in path[1:].split("/")]
+
+
+def _walk(doc, parts: list[str], path: str):
+    node = doc
+    for p in parts:
+        if isinstance(node, list):
+            if not p.isdigit() or int(p) >= len(node):
+                raise PatchError(f"no index {p} at {path!r}")
+            node = node[int(p)]
+        elif isinstance(node, dict):
+            if p not in node:
+                raise PatchError(f"no member {p!r} at {path!r}")
+            node = node[p]
+        else:
+            raise PatchError(f"cannot descend into a scalar at {path!r}")
+    return node
+
+
+def apply_patch(doc, ops: list[dict]):
+    """RFC 6902 add / remove / replace (what clause tests need), on a copy."""
+    doc = copy.deepcopy(doc)
+    for op in ops:
+        kind, path = op.get("op"), op.get("path", "")
+        parts = _pointer(path)
+        if not parts:
+            raise PatchError("cannot patch the whole document")
+        parent = _walk(doc, parts[:-1], path)
+        last = parts[-1]
+        if kind in ("add", "replace"):
+            value = copy.deepcopy(op["value"])
+            if isinstance(parent, list):
+                if last == "-":
+                    parent.append(value)
+                elif kind == "add":
+                    parent.insert(int(last), value)
+                else:
+                    _walk(parent, [last], path)
+                    parent[int(last)] = value
+            else:
+                if kind == "replace" and last not in parent:
+                    raise PatchError(f"replace of a missing member {path!r}")
+                parent[last] = value
+        elif kind == "remove":
+            _walk(parent, [last], path)
+            if isinstance(parent, list):
+                del parent[int(last)]
+            else:
+                del parent[last]
+        else:
+            raise PatchError(f"unsupported patch op {kind!r}")
+    return doc
+
+
+@dataclass
+class ClauseTest:
+    file: Path
+    index: int
+    name: str
+    scheme: str
+    version: str
+    expect: dict[str, str]
+    doc: dict
+    as_of: date | None = None
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return f"{self.scheme}/{self.version}/{self.file.stem}#{self.index}:{self.name}"
+
+
+def load_tests(folder: Path) -> list[ClauseTest]:
+    """All clause tests of one rulebook version folder."""
+    out = []
+    scheme, version = folder.parent.name, folder.name
+    for path in sorted((folder / "tests").glob("*.yaml")):
+        spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        base_doc = json.loads((HOME / spec["base"]).read_text(encoding="utf-8")) if spec.get("base") else None
+        for i, t in enumerate(spec.get("tests") or []):
+            if "case" in t:
+                doc = t["case"]
+            else:
+                if base_doc is None:
+                    raise ValueError(f"{path}: test {i} has neither case nor a file-level base")
+                doc = apply_patch(base_doc, t.get("patch") or [])
+            expect = t["expect"] if isinstance(t["expect"], dict) else {str(t["clause"]): t["expect"]}
+            as_of = t.get("as_of")
+            out.append(ClauseTest(file=path, index=i, name=str(t.get("name", i)), scheme=scheme, version=version,
+                                  expect={str(k): v for k, v in expect.items()}, doc=doc,
+                                  as_of=date.fromisoformat(str(as_of)) if as_of else None, meta=t))
+    return out
+
+
+def run_test(test: ClauseTest, backend: str | None = None) -> tuple[dict[str, str], dict]:
+    """(actual status per expected clause, the whole report)."""
+    data = json.dumps(test.doc, ensure_ascii=False).encode("utf-8")
+    report = service.validate_case(caseio.parse_case(data), version=test.version, as_of=test.as_of, backend=backend)
+    statuses = {c["clause"]: c["status"] for c in report["clauses"]}
+    return {cid: statuses.get(cid, "<no such clause>") for cid in test.expect}, report

@@ -1,0 +1,288 @@
+"""Rulebook versions and their shapes, loaded and compiled once per process.
+
+A rulebook version is a folder shapes/<scheme>/<version>/ holding
+  rulebook.ttl   clause metadata generated from the inventory (carboncert.inventory)
+  *.ttl          SHACL shapes; each shape or constraint names its clause with cc:clauseId
+  tests/*.yaml   clause tests (a patch over an example case and the expected clause statuses)
+Shapes shared by all versions (SPARQL prefixes) live in shapes/common/.
+
+Annotations a shape author uses (ontology/rulebook.ttl):
+  cc:clauseId "7.4.4.1(2)"        on a node shape, property shape or SPARQL constraint
+  cc:missingInformation true       its results mean a needed fact is missing, not that one is wrong
+  cc:notApplicableWhen true        its results mean the clause does not apply to this case
+  cc:remedy "…"@zh , "…"@en        what would fix it
+  cc:reading "…"@zh , "…"@en       the reading applied where the text is ambiguous or contradicts itself
+  cc:manualReview "…"@zh , "…"@en  (on a node with cc:clauseId and no shape) what the reviewer checks by hand
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from rdflib import RDF, BNode, Graph, Literal, URIRef
+
+from .inventory import clause_iri
+from .vocab import CC, CODE, SH, SHAPES_DIR
+
+
+class ShapesError(Exception):
+    """The shapes of a rulebook are malformed: our error, never the case's non-conformance."""
+
+
+@dataclass(frozen=True)
+class Clause:
+    id: str
+    iri: URIRef
+    order: int
+    category: str
+    checkable: str
+    severity: str
+    text_zh: str
+    statement_en: str
+    applies_when: str
+    check: str
+    notes: str
+
+
+@dataclass
+class Annotation:
+    """What the engine needs to know about one shape or constraint."""
+
+    clauses: tuple[str, ...]
+    missing: bool = False
+    not_applicable: bool = False
+    message: dict[str, str] = field(default_factory=dict)
+    remedy: dict[str, str] = field(default_factory=dict)
+    reading: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class RulebookVersion:
+    scheme: str
+    slug: str
+    version: str
+    doc_no: str
+    title: dict[str, str]
+    published: date | None
+    effective: date | None
+    folder: Path
+    clauses: list[Clause]
+    shapes: Graph
+    annotations: dict
+    encoding: dict[str, str]
+    manual_review: dict[str, dict[str, str]]
+    readings: dict[str, dict[str, str]]
+    digest: str
+    shape_files: list[Path]
+    _compiled: dict = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def clause_by_id(self) -> dict[str, Clause]:
+        return {c.id: c for c in self.clauses}
+
+    def compiled(self, backend: str):
+        """The shapes compiled for a backend, once."""
+        with self._lock:
+            if backend not in self._compiled:
+                if backend == "turbo":
+                    import pyshacl_turbo
+
+                    self._compiled[backend] = pyshacl_turbo.compile_shapes(self.shapes, advanced=True)
+                else:
+                    self._compiled[backend] = self.shapes
+            return self._compiled[backend]
+
+
+def _lang_map(graph: Graph, node, prop) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for lit in graph.objects(node, prop):
+        if isinstance(lit, Literal):
+            out[lit.language or "en"] = str(lit)
+    return out
+
+
+def _skolemise_shapes(graph: Graph, prefix: str) -> Graph:
+    """Give every shape and SPARQL constraint an IRI, so results point back to it whatever the engine."""
+    nodes = set()
+    for s in graph.subjects(RDF.type, SH.NodeShape):
+        nodes.add(s)
+    for prop in (SH.property, SH.sparql, SH.node):
+        nodes.update(graph.objects(None, prop))
+    rename = {n: URIRef(f"{prefix}_{i}") for i, n in enumerate(sorted(n for n in nodes if isinstance(n, BNode)))}
+    if not rename:
+        return graph
+    out = Graph()
+    for prefix_name, ns in graph.namespaces():
+        out.bind(prefix_name, ns)
+    for s, p, o in graph:
+        out.add((rename.get(s, s), p, rename.get(o, o)))
+    return out
+
+
+def _read_clauses(meta: Graph) -> tuple[URIRef, list[Clause]]:
+    version_node = next(meta.subjects(RDF.type, CC.RulebookVersion), None)
+    if version_node is None:
+        raise ShapesError("rulebook.ttl has no cc:RulebookVersion")
+    clauses = []
+    for c in meta.subjects(RDF.type, CC.Clause):
+        def one(prop, lang=None):
+            for lit in meta.objects(c, prop):
+                if lang is None or getattr(lit, "language", None) == lang:
+                    return str(lit)
+            return ""
+        clauses.append(Clause(
+            id=one(CC.clauseId), iri=c, order=int(meta.value(c, CC.order)), category=one(CC.category),
+            checkable=one(CC.checkable), severity=one(CC.severity), text_zh=one(CC.text, "zh"),
+            statement_en=one(CC.statement, "en"), applies_when=one(CC.appliesWhen), check=one(CC.check),
+            notes=one(CC.notes)))
+    clauses.sort(key=lambda c: c.order)
+    return version_node, clauses
+
+
+def load_version(folder: Path) -> RulebookVersion:
+    meta = Graph().parse(folder / "rulebook.ttl", format="turtle")
+    version_node, clauses = _read_clauses(meta)
+    scheme = str(meta.value(version_node, CC.scheme))[len(str(CODE)):]
+    version = str(meta.value(version_node, CC.version) or "")
+    ids = {c.id for c in clauses}
+
+    shape_files = sorted((SHAPES_DIR / "common").glob("*.ttl")) + sorted(
+        p for p in folder.glob("*.ttl") if p.name != "rulebook.ttl")
+    shapes = Graph()
+    hasher = hashlib.sha256()
+    for path in shape_files:
+        data = path.read_bytes()
+        hasher.update(path.name.encode() + b"\0" + data)
+        try:
+            shapes.parse(data=data, format="turtle", publicID=path.as_uri())
+        except Exception as exc:
+            raise ShapesError(f"{path}: {exc}") from None
+    shapes = _skolemise_shapes(shapes, f"urn:carboncert:shape:{scheme}:{folder.name}:")
+
+    annotations: dict = {}
+    manual_review: dict[str, dict[str, str]] = {}
+    readings: dict[str, dict[str, str]] = {}
+    encoded: set[str] = set()
+    shape_nodes = set(shapes.subjects(RDF.type, SH.NodeShape)) | set(shapes.objects(None, SH.property)) | set(
+        shapes.objects(None, SH.sparql))
+    for node in set(shapes.subjects(CC.clauseId, None)):
+        clause_ids = tuple(sorted(str(x) for x in shapes.objects(node, CC.clauseId)))
+        unknown = [c for c in clause_ids if c not in ids]
+        if unknown:
+            raise ShapesError(f"{node} names clause(s) {unknown} that {scheme} {version} does not have")
+        if node not in shape_nodes:
+            review = _lang_map(shapes, node, CC.manualReview)
+            if not review:
+                raise ShapesError(f"{node} names clause {clause_ids} but is neither a shape nor a manual-review note")
+            for cid in clause_ids:
+                manual_review[cid] = review
+            continue
+        encoded.update(clause_ids)
+        for cid in clause_ids:
+            shapes.add((node, CC.clause, clause_iri(scheme, version or None, cid)))
+    for node in shape_nodes:
+        annotations[node] = _annotation(shapes, node)
+    # A property shape or constraint without its own clause inherits its node shape's.
+    for parent, prop in ((s, p) for p in (SH.property, SH.sparql) for s in shapes.subjects(p, None)):
+        for child in shapes.objects(parent, prop):
+            if not annotations[child].clauses:
+                annotations[child].clauses = annotations[parent].clauses
+            for attr in ("remedy", "reading"):
+                if not getattr(annotations[child], attr):
+                    setattr(annotations[child], attr, getattr(annotations[parent], attr))
+    for ann in annotations.values():
+        for cid in ann.clauses:
+            if ann.reading:
+                readings[cid] = ann.reading
+    orphans = [n for n, a in annotations.items() if not a.clauses and (n, RDF.type, SH.NodeShape) in shapes
+               and not any(True for _ in shapes.subjects(SH.node, n))]
+    if orphans:
+        raise ShapesError(f"shapes without a clause in {folder}: {sorted(map(str, orphans))[:5]}")
+
+    encoding = {}
+    for c in clauses:
+        if c.id in encoded:
+            encoding[c.id] = "encoded"
+        elif c.checkable == "no" or c.id in manual_review:
+            encoding[c.id] = "manual_review"
+        else:
+            encoding[c.id] = "not_encoded"
+    title = _lang_map(meta, version_node, CC.title)
+    eff = meta.value(version_node, CC.effective)
+    pub = meta.value(version_node, CC.published)
+    return RulebookVersion(
+        scheme=scheme, slug=folder.name, version=version, doc_no=str(meta.value(version_node, CC.docNo) or ""),
+        title=title, published=pub.toPython() if pub is not None else None,
+        effective=eff.toPython() if eff is not None else None, folder=folder, clauses=clauses, shapes=shapes,
+        annotations=annotations, encoding=encoding, manual_review=manual_review, readings=readings,
+        digest="sha256:" + hasher.hexdigest(), shape_files=shape_files)
+
+
+def _annotation(shapes: Graph, node) -> Annotation:
+    return Annotation(
+        clauses=tuple(sorted(str(x) for x in shapes.objects(node, CC.clauseId))),
+        missing=(node, CC.missingInformation, Literal(True)) in shapes,
+        not_applicable=(node, CC.notApplicableWhen, Literal(True)) in shapes,
+        message=_lang_map(shapes, node, SH.message),
+        remedy=_lang_map(shapes, node, CC.remedy),
+        reading=_lang_map(shapes, node, CC.reading),
+    )
+
+
+class UnknownRulebook(LookupError):
+    pass
+
+
+@lru_cache(maxsize=None)
+def catalogue() -> dict[str, list[Path]]:
+    """scheme -> its version folders (those with a rulebook.ttl)."""
+    out: dict[str, list[Path]] = {}
+    for meta in sorted(SHAPES_DIR.glob("*/*/rulebook.ttl")):
+        out.setdefault(meta.parent.parent.name, []).append(meta.parent)
+    return out
+
+
+_loaded: dict[Path, RulebookVersion] = {}
+_load_lock = threading.Lock()
+
+
+def get_version(folder: Path) -> RulebookVersion:
+    with _load_lock:
+        if folder not in _loaded:
+            _loaded[folder] = load_version(folder)
+        return _loaded[folder]
+
+
+def versions(scheme: str) -> list[RulebookVersion]:
+    folders = catalogue().get(scheme)
+    if not folders:
+        raise UnknownRulebook(f"unknown scheme {scheme!r}; known: {', '.join(sorted(catalogue()))}")
+    return sorted((get_version(f) for f in folders), key=lambda v: (v.effective or date.min, v.version))
+
+
+def select(scheme: str, version: str | None, reference: date | None) -> tuple[RulebookVersion, str]:
+    """The version to apply and why (the version asked for, else the one in force on the reference date)."""
+    candidates = versions(scheme)
+    if version:
+        for v in candidates:
+            if version in (v.version, v.slug):
+                return v, f"version {v.version or v.slug} asked for"
+        known = ", ".join(v.version or v.slug for v in candidates)
+        raise UnknownRulebook(f"{scheme} has no version {version!r}; known: {known}")
+    if reference is not None:
+        in_force = [v for v in candidates if v.effective is None or v.effective <= reference]
+        if in_force:
+            v = in_force[-1]
+            eff = v.effective.isoformat() if v.effective else "no printed date"
+            return v, f"in force on the reference date {reference.isoformat()} (effective {eff})"
+        v = candidates[0]
+        return v, (f"no version was in force on {reference.isoformat()}; applied the earliest known, "
+                   f"effective {v.effective.isoformat() if v.effective else 'no printed date'}")
+    v = candidates[-1]
+    return v, "the case gives no reference date; applied the latest version"

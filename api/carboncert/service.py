@@ -1,0 +1,38 @@
+"""One validation, end to end: case bytes -> graph -> shapes -> report. Used by the CLI and the API."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from . import caseio, engine, report, rulebooks
+from .caseio import CaseError
+
+
+def resolve_as_of(explicit: date | None, case: caseio.Case) -> tuple[date, str]:
+    """The evaluation date: asked for, else the case's reference date, else today (said in the report)."""
+    if explicit is not None:
+        return explicit, "asked for"
+    if case.reference_date is not None:
+        return case.reference_date, "the case's referenceDate"
+    return date.today(), "today's date (no as_of asked for and no referenceDate in the case)"
+
+
+def validate_case(case: caseio.Case, *, scheme: str | None = None, version: str | None = None,
+                  as_of: date | None = None, backend: str | None = None) -> dict:
+    scheme = scheme or case.scheme
+    if not scheme:
+        raise CaseError("the case names no scheme: give \"scheme\" in the case or ask for one", field="scheme")
+    if case.scheme and scheme != case.scheme:
+        raise CaseError(f"the case is a {case.scheme} case; it cannot be checked against {scheme}", field="scheme")
+    when, source = resolve_as_of(as_of, case)
+    try:
+        rulebook, why = rulebooks.select(scheme, version or case.version, case.reference_date or when)
+    except rulebooks.UnknownRulebook as exc:
+        raise CaseError(str(exc), field="scheme" if "scheme" in str(exc) else "rulebookVersion") from None
+    graph = engine.prepare(case, when)
+    results = engine.run_shapes(graph, rulebook, backend)
+    return report.build_report(case, rulebook, results, when, source, why)
+
+
+def validate_bytes(data: bytes, fmt: str = "json", **kwargs) -> dict:
+    return validate_case(caseio.parse_case(data, fmt), **kwargs)
