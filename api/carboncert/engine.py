@@ -38,13 +38,16 @@ def prepare(case: Case, as_of: date) -> Graph:
     return graph
 
 
-def run_shapes(graph: Graph, rulebook: RulebookVersion, backend: str | None = None) -> list[RawResult]:
+def run_shapes(graph: Graph, rulebook: RulebookVersion, backend: str | None = None) -> tuple[list[RawResult], Graph]:
+    """The results and the SHACL validation report graph itself."""
     backend = backend or DEFAULT_BACKEND
     if backend not in BACKENDS:
         raise ValueError(f"unknown engine {backend!r}; choose one of {BACKENDS}")
     try:
         if backend == "turbo":
-            _, report, _ = rulebook.compiled("turbo").validate(graph, allow_warnings=True, allow_infos=True)
+            compiled = rulebook.compiled("turbo")
+            with rulebook._lock:  # one run at a time per compiled shapes object
+                _, report, _ = compiled.validate(graph, allow_warnings=True, allow_infos=True)
         else:
             import pyshacl
 
@@ -52,7 +55,7 @@ def run_shapes(graph: Graph, rulebook: RulebookVersion, backend: str | None = No
                                             allow_warnings=True, allow_infos=True, inference="none")
     except Exception as exc:  # a shapes graph the engine cannot run is our error
         raise ShapesError(f"{rulebook.scheme} {rulebook.version}: the shapes could not be run: {exc}") from exc
-    return _results(report)
+    return _results(report), report
 
 
 def _results(report: Graph) -> list[RawResult]:

@@ -159,3 +159,23 @@ def _path_key(path) -> str:
         if term.predicate == path:
             return term.key
     return short(path)
+
+
+def linked_report_graph(shacl_report: Graph, rulebook: RulebookVersion) -> Graph:
+    """The SHACL validation report with each result linked to the clause(s) it is about."""
+    from rdflib import RDF
+
+    from .inventory import clause_iri
+
+    out = Graph()
+    out += shacl_report
+    out.bind("sh", SH)
+    out.bind("cc", CC)
+    for r in shacl_report.subjects(RDF.type, SH.ValidationResult):
+        for node in (shacl_report.value(r, SH.sourceConstraint), shacl_report.value(r, SH.sourceShape)):
+            ann = rulebook.annotations.get(node)
+            if ann is not None and ann.clauses:
+                for cid in ann.clauses:
+                    out.add((r, CC.clause, clause_iri(rulebook.scheme, rulebook.version or None, cid)))
+                break
+    return out

@@ -18,7 +18,7 @@ def resolve_as_of(explicit: date | None, case: caseio.Case) -> tuple[date, str]:
 
 
 def validate_case(case: caseio.Case, *, scheme: str | None = None, version: str | None = None,
-                  as_of: date | None = None, backend: str | None = None) -> dict:
+                  as_of: date | None = None, backend: str | None = None, with_graph: bool = False):
     scheme = scheme or case.scheme
     if not scheme:
         raise CaseError("the case names no scheme: give \"scheme\" in the case or ask for one", field="scheme")
@@ -30,8 +30,11 @@ def validate_case(case: caseio.Case, *, scheme: str | None = None, version: str 
     except rulebooks.UnknownRulebook as exc:
         raise CaseError(str(exc), field="scheme" if "scheme" in str(exc) else "rulebookVersion") from None
     graph = engine.prepare(case, when)
-    results = engine.run_shapes(graph, rulebook, backend)
-    return report.build_report(case, rulebook, results, when, source, why)
+    results, shacl_report = engine.run_shapes(graph, rulebook, backend)
+    built = report.build_report(case, rulebook, results, when, source, why)
+    if with_graph:
+        return built, report.linked_report_graph(shacl_report, rulebook)
+    return built
 
 
 def validate_bytes(data: bytes, fmt: str = "json", **kwargs) -> dict:
