@@ -1,0 +1,104 @@
+"""Speed of carboncert, measured (not asserted by tests): python benchmarks/bench.py [--runs N]
+
+Prints, for the bundled example cases:
+  * start-up: loading the ontology and every rulebook, compiling the shapes (once per process);
+  * per case, cold (first validation of that case in this process) and warm (repeated) end-to-end
+    times, parse -> shapes -> report, p50 and p95, split by phase;
+  * the same shapes through plain pySHACL as usually called (pyshacl.validate per case), and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "api"))
+
+from carboncert import caseio, engine, ontology, report, rulebooks, service  # noqa: E402
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def ms(x: float) -> str:
+    return f"{x * 1000:7.1f}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=30, help="warm runs per case")
+    ap.add_argument("--pyshacl-runs", type=int, default=5, help="plain pySHACL runs per case")
+    args = ap.parse_args()
+
+    t0 = time.perf_counter()
+    ontology.load()
+    versions = {s: rulebooks.versions(s)[-1] for s in rulebooks.catalogue()}
+    t1 = time.perf_counter()
+    for v in versions.values():
+        v.compiled("turbo")
+    t2 = time.perf_counter()
+    cases = sorted((ROOT / "data" / "examples").glob("*/*.json"))
+    print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}")
+    print(f"start-up: ontology + {len(versions)} rulebooks loaded in {ms(t1 - t0).strip()} ms, "
+          f"shapes compiled in {ms(t2 - t1).strip()} ms")
+    constraints = {s: len(v.annotations) for s, v in versions.items()}
+    print(f"shapes and constraints per scheme: {constraints}")
+    print()
+
+    rows = []
+    all_warm, all_plain = [], []
+    for path in cases:
+        data = path.read_bytes()
+        triples = len(caseio.parse_case(data).graph)
+
+        def once():
+            a = time.perf_counter()
+            case = caseio.parse_case(data)
+            b = time.perf_counter()
+            when, source = service.resolve_as_of(None, case)
+            v, why = rulebooks.select(case.scheme, case.version, case.reference_date or when)
+            results, _ = engine.run_shapes(engine.prepare(case, when), v)
+            c = time.perf_counter()
+            report.build_report(case, v, results, when, source, why)
+            d = time.perf_counter()
+            return d - a, b - a, c - b, d - c
+
+        cold = once()[0]
+        warm = [once() for _ in range(args.runs)]
+        total = [w[0] for w in warm]
+        all_warm += total
+
+        import pyshacl
+
+        v = versions[json.loads(data)["scheme"]]
+        plain = []
+        for _ in range(args.pyshacl_runs):
+            case = caseio.parse_case(data)
+            a = time.perf_counter()
+            pyshacl.validate(case.graph, shacl_graph=v.shapes, advanced=True, allow_warnings=True)
+            plain.append(time.perf_counter() - a)
+        all_plain += plain
+        rows.append((f"{path.parent.name}/{path.name}", triples, cold, statistics.median(total), pct(total, 0.95),
+                     statistics.median(w[1] for w in warm), statistics.median(w[2] for w in warm),
+                     statistics.median(w[3] for w in warm), statistics.median(plain)))
+
+    print(f"{'case':<46} {'triples':>7} {'cold':>7} {'warm50':>7} {'warm95':>7} {'parse':>7} {'shapes':>7} {'report':>7} {'pyshacl':>8} ratio")
+    for name, triples, cold, p50, p95, parse, shapes, rep, plain in rows:
+        print(f"{name:<46} {triples:>7} {ms(cold)} {ms(p50)} {ms(p95)} {ms(parse)} {ms(shapes)} {ms(rep)} {ms(plain):>8} {plain / p50:5.1f}x")
+    print()
+    print(f"all cases, end to end (ms): warm p50 {ms(statistics.median(all_warm)).strip()}, "
+          f"warm p95 {ms(pct(all_warm, 0.95)).strip()}; plain pySHACL p50 {ms(statistics.median(all_plain)).strip()} "
+          f"({statistics.median(all_plain) / statistics.median(all_warm):.1f}x slower)")
+    print("rules: none yet (derived-fact rules arrive with the rules/ issue); their cost will be listed separately")
+
+
+if __name__ == "__main__":
+    main()
