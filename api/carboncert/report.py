@@ -146,6 +146,8 @@ def _finding(graph: Graph, r: RawResult, ann: Annotation) -> dict:
         "remedy": {"zh": ann.remedy.get("zh", ""), "en": ann.remedy.get("en", "")},
         "severity": SH_SEVERITY.get(r.severity, "violation"),
     }
+    if ann.reading:  # the reading applied, where the rulebook is ambiguous or contradicts itself
+        finding["reading"] = {"zh": ann.reading.get("zh", ""), "en": ann.reading.get("en", "")}
     return finding
 
 
