@@ -13,6 +13,7 @@ from datetime import date
 
 from rdflib import RDF, XSD, Graph, Literal
 
+from . import calendar
 from .caseio import Case
 from .rulebooks import RulebookVersion, ShapesError
 from .vocab import CC, SH
@@ -35,7 +36,28 @@ def prepare(case: Case, as_of: date) -> Graph:
     """The graph the shapes see: the case plus the evaluation date (never the wall clock)."""
     graph = case.graph
     graph.set((case.node, CC.asOf, Literal(as_of.isoformat(), datatype=XSD.date)))
+    calendar.add_calendar_facts(graph)
     return graph
+
+
+def run_rules(graph: Graph, rulebook: RulebookVersion, backend: str | None = None) -> None:
+    """Add the rulebook's tables and derived facts (SHACL-AF rules in rules/) to the graph, in place."""
+    if not rulebook.rule_files:
+        return
+    backend = backend or DEFAULT_BACKEND
+    graph += rulebook.tables
+    try:
+        if backend == "turbo":
+            compiled = rulebook.compiled("turbo", "rules")
+            with rulebook._lock:
+                compiled.validate(graph, inplace=True)
+        else:
+            import pyshacl
+
+            pyshacl.validate(graph, shacl_graph=rulebook.compiled("pyshacl", "rules"), advanced=True,
+                             inplace=True, inference="none")
+    except Exception as exc:
+        raise ShapesError(f"{rulebook.scheme} {rulebook.version}: the rules could not be run: {exc}") from exc
 
 
 def run_shapes(graph: Graph, rulebook: RulebookVersion, backend: str | None = None) -> tuple[list[RawResult], Graph]:

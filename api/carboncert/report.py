@@ -142,13 +142,23 @@ def _finding(graph: Graph, r: RawResult, ann: Annotation) -> dict:
         "focus_label": focus_label,
         "path": _path_key(r.path),
         "values": [value] if r.value is not None else [],
-        "derivation": [],
+        "derivation": derivations(graph, r.focus),
         "remedy": {"zh": ann.remedy.get("zh", ""), "en": ann.remedy.get("en", "")},
         "severity": SH_SEVERITY.get(r.severity, "violation"),
     }
     if ann.reading:  # the reading applied, where the rulebook is ambiguous or contradicts itself
         finding["reading"] = {"zh": ann.reading.get("zh", ""), "en": ann.reading.get("en", "")}
     return finding
+
+
+def derivations(graph: Graph, node) -> list[dict]:
+    """How the derived figures on a node were derived (rules/ attach them with cc:derived)."""
+    out = []
+    for fact in sorted(graph.objects(node, CC.derived), key=str):
+        text = {lit.language: str(lit) for lit in graph.objects(fact, CC.derivation) if isinstance(lit, Literal)}
+        if text:
+            out.append({"zh": text.get("zh", ""), "en": text.get("en", "")})
+    return out
 
 
 def _path_key(path) -> str:

@@ -27,7 +27,7 @@ from pathlib import Path
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 
 from .inventory import clause_iri
-from .vocab import CC, CODE, SH, SHAPES_DIR
+from .vocab import CC, CODE, DATA_DIR, RULES_DIR, SH, SHAPES_DIR
 
 
 class ShapesError(Exception):
@@ -79,6 +79,9 @@ class RulebookVersion:
     readings: dict[str, dict[str, str]]
     digest: str
     shape_files: list[Path]
+    rules: Graph = field(default_factory=Graph)
+    tables: Graph = field(default_factory=Graph)
+    rule_files: list[Path] = field(default_factory=list)
     _compiled: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -86,17 +89,19 @@ class RulebookVersion:
     def clause_by_id(self) -> dict[str, Clause]:
         return {c.id: c for c in self.clauses}
 
-    def compiled(self, backend: str):
-        """The shapes compiled for a backend, once."""
+    def compiled(self, backend: str, part: str = "shapes"):
+        """The shapes (or the rules) compiled for a backend, once."""
+        key = (backend, part)
         with self._lock:
-            if backend not in self._compiled:
+            if key not in self._compiled:
+                graph = self.shapes if part == "shapes" else self.rules
                 if backend == "turbo":
                     import pyshacl_turbo
 
-                    self._compiled[backend] = pyshacl_turbo.compile_shapes(self.shapes, advanced=True)
+                    self._compiled[key] = pyshacl_turbo.compile_shapes(graph, advanced=True)
                 else:
-                    self._compiled[backend] = self.shapes
-            return self._compiled[backend]
+                    self._compiled[key] = graph
+            return self._compiled[key]
 
 
 def _lang_map(graph: Graph, node, prop) -> dict[str, str]:
@@ -152,18 +157,17 @@ def load_version(folder: Path) -> RulebookVersion:
     version = str(meta.value(version_node, CC.version) or "")
     ids = {c.id for c in clauses}
 
-    shape_files = sorted((SHAPES_DIR / "common").glob("*.ttl")) + sorted(
-        p for p in folder.glob("*.ttl") if p.name != "rulebook.ttl")
-    shapes = Graph()
+    common = sorted((SHAPES_DIR / "common").glob("*.ttl"))
+    shape_files = common + sorted(p for p in folder.glob("*.ttl") if p.name != "rulebook.ttl")
+    rules_folder = RULES_DIR / scheme / folder.name
+    rule_files = common + sorted(rules_folder.glob("*.ttl")) if rules_folder.is_dir() else []
+    table_folder = DATA_DIR / "tables" / scheme / folder.name
+    table_files = sorted(table_folder.glob("*.ttl")) if table_folder.is_dir() else []
     hasher = hashlib.sha256()
-    for path in shape_files:
-        data = path.read_bytes()
-        hasher.update(path.name.encode() + b"\0" + data)
-        try:
-            shapes.parse(data=data, format="turtle", publicID=path.as_uri())
-        except Exception as exc:
-            raise ShapesError(f"{path}: {exc}") from None
+    shapes = _parse_all(shape_files, hasher)
     shapes = _skolemise_shapes(shapes, f"urn:carboncert:shape:{scheme}:{folder.name}:")
+    rules = _parse_all(rule_files, hasher)
+    tables = _parse_all(table_files, hasher)
 
     annotations: dict = {}
     manual_review: dict[str, dict[str, str]] = {}
@@ -221,7 +225,21 @@ def load_version(folder: Path) -> RulebookVersion:
         title=title, published=pub.toPython() if pub is not None else None,
         effective=eff.toPython() if eff is not None else None, folder=folder, clauses=clauses, shapes=shapes,
         annotations=annotations, encoding=encoding, manual_review=manual_review, readings=readings,
-        digest="sha256:" + hasher.hexdigest(), shape_files=shape_files)
+        digest="sha256:" + hasher.hexdigest(), shape_files=shape_files, rules=rules, tables=tables,
+        rule_files=rule_files if rule_files != common else [])
+
+
+def _parse_all(files: list[Path], hasher) -> Graph:
+    """Parse Turtle files into one graph, feeding their bytes to the digest."""
+    graph = Graph()
+    for path in files:
+        data = path.read_bytes()
+        hasher.update(path.name.encode() + b"\0" + data)
+        try:
+            graph.parse(data=data, format="turtle", publicID=path.as_uri())
+        except Exception as exc:
+            raise ShapesError(f"{path}: {exc}") from None
+    return graph
 
 
 def _annotation(shapes: Graph, node) -> Annotation:

@@ -30,6 +30,7 @@ def validate_case(case: caseio.Case, *, scheme: str | None = None, version: str 
     except rulebooks.UnknownRulebook as exc:
         raise CaseError(str(exc), field="scheme" if "scheme" in str(exc) else "rulebookVersion") from None
     graph = engine.prepare(case, when)
+    engine.run_rules(graph, rulebook, backend)
     results, shacl_report = engine.run_shapes(graph, rulebook, backend)
     built = report.build_report(case, rulebook, results, when, source, why)
     if with_graph:
