@@ -34,6 +34,13 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
 
 
+def _reading(text: str) -> tuple[str, str]:
+    clause, sep, option = text.rpartition("=")
+    if not sep or not clause or not option:
+        raise argparse.ArgumentTypeError(f"expected CLAUSE=OPTION, e.g. 7.4.2.3[2]=nearest-half: {text!r}")
+    return clause, option
+
+
 def _fail(message: str, code: int = EXIT_BAD_INPUT) -> int:
     print(f"carboncert: {message}", file=sys.stderr)
     return code
@@ -57,7 +64,8 @@ def cmd_validate(args) -> int:
     try:
         fmt = caseio.media_format(args.media_type, path.name)
         report, graph = service.validate_bytes(data, fmt, scheme=args.scheme, version=args.version,
-                                               as_of=args.as_of, backend=args.engine, with_graph=True)
+                                               as_of=args.as_of, backend=args.engine, with_graph=True,
+                                               readings=dict(args.reading or []))
     except CaseError as exc:
         return _fail(f"{args.case}: {_error_text(exc)}")
     except ShapesError as exc:
@@ -169,6 +177,8 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--as-of", type=_date, help="evaluation date for date-relative clauses (default: the case's referenceDate)")
         sp.add_argument("--format", choices=("json", "text", "turtle"), default="text")
         sp.add_argument("--engine", choices=("turbo", "pyshacl"), default=None, help="SHACL engine (default turbo; pyshacl is the reference)")
+        sp.add_argument("--reading", type=_reading, action="append", metavar="CLAUSE=OPTION",
+                        help="apply another documented reading of a clause the rulebook leaves open (repeatable)")
 
     v = sub.add_parser("validate", help="validate a case file")
     v.add_argument("case", help="case file (.json, .jsonld, .ttl) or - for standard input")

@@ -71,14 +71,15 @@ def _annotation_for(rulebook: RulebookVersion, r: RawResult) -> Annotation | Non
 
 
 def build_report(case: Case, rulebook: RulebookVersion, results: list[RawResult], as_of: date,
-                 as_of_source: str, applied_because: str) -> dict:
+                 as_of_source: str, applied_because: str, selection: frozenset = frozenset()) -> dict:
+    selection = selection or rulebook.selection()
     by_clause: dict[str, dict[str, list]] = {}
     for r in results:
         ann = _annotation_for(rulebook, r)
         if ann is None:
             continue
         kind = "not_applicable" if ann.not_applicable else "missing_information" if ann.missing else "failed"
-        finding = _finding(case.graph, r, ann)
+        finding = _finding(case.graph, r, ann, case.node)
         for cid in ann.clauses:
             by_clause.setdefault(cid, {}).setdefault(kind, []).append(finding)
 
@@ -109,6 +110,13 @@ def build_report(case: Case, rulebook: RulebookVersion, results: list[RawResult]
             entry["review"] = rulebook.manual_review[clause.id]
         if clause.id in rulebook.readings:
             entry["reading"] = rulebook.readings[clause.id]
+        options = rulebook.reading_options.get(clause.id)
+        if options:
+            chosen = next(name for cid, name in selection if cid == clause.id)
+            entry["reading_option"] = chosen
+            entry["reading_options"] = sorted(options)
+            if options[chosen]["reading"]:
+                entry["reading"] = options[chosen]["reading"]
         entries.append(entry)
 
     summary = {s: 0 for s in STATUSES}
@@ -132,7 +140,7 @@ def build_report(case: Case, rulebook: RulebookVersion, results: list[RawResult]
     }
 
 
-def _finding(graph: Graph, r: RawResult, ann: Annotation) -> dict:
+def _finding(graph: Graph, r: RawResult, ann: Annotation, case_node) -> dict:
     focus_label = label_of(graph, r.focus)
     value = short(r.value)
     message = {lang: _fill(text, focus_label, value) for lang, text in ann.message.items()}
@@ -142,7 +150,7 @@ def _finding(graph: Graph, r: RawResult, ann: Annotation) -> dict:
         "focus_label": focus_label,
         "path": _path_key(r.path),
         "values": [value] if r.value is not None else [],
-        "derivation": derivations(graph, r.focus),
+        "derivation": derivations(graph, r.focus, case_node, ann.uses),
         "remedy": {"zh": ann.remedy.get("zh", ""), "en": ann.remedy.get("en", "")},
         "severity": SH_SEVERITY.get(r.severity, "violation"),
     }
@@ -151,10 +159,15 @@ def _finding(graph: Graph, r: RawResult, ann: Annotation) -> dict:
     return finding
 
 
-def derivations(graph: Graph, node) -> list[dict]:
-    """How the derived figures on a node were derived (rules/ attach them with cc:derived)."""
+def derivations(graph: Graph, node, case_node=None, uses: tuple[str, ...] = ()) -> list[dict]:
+    """How the derived figures were derived (rules/ attach them with cc:derived): those the
+    constraint names with cc:uses (on the focus or the case), else all on the focus node."""
+    facts = set(graph.objects(node, CC.derived))
+    if uses:
+        facts |= set(graph.objects(case_node, CC.derived)) if case_node is not None else set()
+        facts = {f for f in facts if str(graph.value(f, CC.quantity)) in uses}
     out = []
-    for fact in sorted(graph.objects(node, CC.derived), key=str):
+    for fact in sorted(facts, key=str):
         text = {lit.language: str(lit) for lit in graph.objects(fact, CC.derivation) if isinstance(lit, Literal)}
         if text:
             out.append({"zh": text.get("zh", ""), "en": text.get("en", "")})

@@ -13,6 +13,10 @@ Annotations a shape author uses (ontology/rulebook.ttl):
   cc:remedy "…"@zh , "…"@en        what would fix it
   cc:reading "…"@zh , "…"@en       the reading applied where the text is ambiguous or contradicts itself
   cc:manualReview "…"@zh , "…"@en  (on a node with cc:clauseId and no shape) what the reviewer checks by hand
+  cc:uses "annex-b-initial"        a derived quantity (rules/) whose derivation the finding shows
+  cc:readingOption "exact"         (on a node shape) one alternative reading of a clause the rulebook leaves
+  cc:defaultReading true             open; exactly one alternative per clause is the default; the others are
+                                     switched off (sh:deactivated) unless asked for (--reading CLAUSE=OPTION)
 """
 
 from __future__ import annotations
@@ -59,6 +63,9 @@ class Annotation:
     message: dict[str, str] = field(default_factory=dict)
     remedy: dict[str, str] = field(default_factory=dict)
     reading: dict[str, str] = field(default_factory=dict)
+    uses: tuple[str, ...] = ()  # derived quantities whose derivation a finding shows
+    option: str = ""  # cc:readingOption: this node shape is one alternative reading of its clause
+    default: bool = False  # cc:defaultReading: the alternative applied unless another is asked for
 
 
 @dataclass
@@ -82,19 +89,91 @@ class RulebookVersion:
     rules: Graph = field(default_factory=Graph)
     tables: Graph = field(default_factory=Graph)
     rule_files: list[Path] = field(default_factory=list)
+    # clause -> option -> {"default": bool, "reading": {zh, en}, "shapes": [node shapes]}
+    reading_options: dict = field(default_factory=dict)
     _compiled: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def node_shape_clauses(self) -> dict:
+        """Each top-level node shape with the clauses it or its property shapes and constraints name."""
+        if "_node_clauses" not in self._compiled:
+            out = {}
+            for node in self.shapes.subjects(RDF.type, SH.NodeShape):
+                found = set(self.annotations[node].clauses) if node in self.annotations else set()
+                for prop in (SH.property, SH.sparql):
+                    for child in self.shapes.objects(node, prop):
+                        found |= set(self.annotations.get(child, Annotation(())).clauses)
+                out[node] = found
+            self._compiled["_node_clauses"] = out
+        return self._compiled["_node_clauses"]
+
+    def subset_for(self, clauses: set[str], selection: frozenset = frozenset()) -> Graph:
+        """Only the node shapes naming these clauses (with everything they reach) and the prefixes.
+
+        (pySHACL's own use_shapes option skips the property shapes of the shapes it is given.)"""
+        selection = selection or self.selection()
+        key = ("subset", frozenset(clauses), selection)
+        with self._lock:
+            if key not in self._compiled:
+                full = self._graph_for(selection)
+                out = Graph()
+                seen: set = set()
+
+                def copy(node):
+                    if node in seen:
+                        return
+                    seen.add(node)
+                    for p, o in full.predicate_objects(node):
+                        out.add((node, p, o))
+                        if not isinstance(o, Literal):
+                            copy(o)
+
+                copy(CC.prefixes)
+                for node, found in self.node_shape_clauses.items():
+                    if found & clauses:
+                        copy(node)
+                self._compiled[key] = out
+            return self._compiled[key]
 
     @property
     def clause_by_id(self) -> dict[str, Clause]:
         return {c.id: c for c in self.clauses}
 
-    def compiled(self, backend: str, part: str = "shapes"):
-        """The shapes (or the rules) compiled for a backend, once."""
-        key = (backend, part)
+    def selection(self, asked: dict[str, str] | None = None) -> frozenset[tuple[str, str]]:
+        """The alternative reading applied per clause: the one asked for, else the default."""
+        asked = dict(asked or {})
+        for cid, option in asked.items():
+            options = self.reading_options.get(cid)
+            if not options:
+                raise KeyError(f"clause {cid!r} of {self.scheme} {self.version} has no alternative readings")
+            if option not in options:
+                raise KeyError(f"clause {cid!r} has no reading {option!r}; choose one of {', '.join(sorted(options))}")
+        chosen = set()
+        for cid, options in self.reading_options.items():
+            default = next((name for name, o in options.items() if o["default"]), sorted(options)[0])
+            chosen.add((cid, asked.get(cid, default)))
+        return frozenset(chosen)
+
+    def _graph_for(self, selection: frozenset[tuple[str, str]]) -> Graph:
+        """The shapes with every alternative reading not selected switched off (sh:deactivated)."""
+        off = [shape for cid, options in self.reading_options.items() for name, o in options.items()
+               if (cid, name) not in selection for shape in o["shapes"]]
+        if not off:
+            return self.shapes
+        graph = Graph()
+        graph += self.shapes
+        for shape in off:
+            graph.add((shape, SH.deactivated, Literal(True)))
+        return graph
+
+    def compiled(self, backend: str, part: str = "shapes", selection: frozenset = frozenset()):
+        """The shapes (or the rules) compiled for a backend, once per choice of readings."""
+        selection = selection or self.selection()
+        key = (backend, part, selection if part == "shapes" else None)
         with self._lock:
             if key not in self._compiled:
-                graph = self.shapes if part == "shapes" else self.rules
+                graph = self._graph_for(selection) if part == "shapes" else self.rules
                 if backend == "turbo":
                     import pyshacl_turbo
 
@@ -197,12 +276,25 @@ def load_version(folder: Path) -> RulebookVersion:
         for child in shapes.objects(parent, prop):
             if not annotations[child].clauses:
                 annotations[child].clauses = annotations[parent].clauses
-            for attr in ("remedy", "reading"):
+            for attr in ("remedy", "reading", "uses"):
                 if not getattr(annotations[child], attr):
                     setattr(annotations[child], attr, getattr(annotations[parent], attr))
+    reading_options: dict = {}
+    for node, ann in annotations.items():
+        if ann.option:
+            if (node, RDF.type, SH.NodeShape) not in shapes or len(ann.clauses) != 1:
+                raise ShapesError(f"{node}: cc:readingOption goes on a node shape naming exactly one clause")
+            entry = reading_options.setdefault(ann.clauses[0], {}).setdefault(
+                ann.option, {"default": False, "reading": {}, "shapes": []})
+            entry["default"] = entry["default"] or ann.default
+            entry["reading"] = entry["reading"] or ann.reading
+            entry["shapes"].append(node)
+    for cid, options in reading_options.items():
+        if sum(1 for o in options.values() if o["default"]) != 1:
+            raise ShapesError(f"clause {cid}: exactly one alternative reading must be cc:defaultReading true")
     for ann in annotations.values():
         for cid in ann.clauses:
-            if ann.reading:
+            if ann.reading and not ann.option:
                 readings[cid] = ann.reading
     orphans = [n for n, a in annotations.items() if not a.clauses and (n, RDF.type, SH.NodeShape) in shapes
                and not any(True for _ in shapes.subjects(SH.node, n))]
@@ -226,7 +318,7 @@ def load_version(folder: Path) -> RulebookVersion:
         effective=eff.toPython() if eff is not None else None, folder=folder, clauses=clauses, shapes=shapes,
         annotations=annotations, encoding=encoding, manual_review=manual_review, readings=readings,
         digest="sha256:" + hasher.hexdigest(), shape_files=shape_files, rules=rules, tables=tables,
-        rule_files=rule_files if rule_files != common else [])
+        rule_files=rule_files if rule_files != common else [], reading_options=reading_options)
 
 
 def _parse_all(files: list[Path], hasher) -> Graph:
@@ -250,6 +342,9 @@ def _annotation(shapes: Graph, node) -> Annotation:
         message=_lang_map(shapes, node, SH.message),
         remedy=_lang_map(shapes, node, CC.remedy),
         reading=_lang_map(shapes, node, CC.reading),
+        uses=tuple(sorted(str(x) for x in shapes.objects(node, CC.uses))),
+        option=str(shapes.value(node, CC.readingOption) or ""),
+        default=(node, CC.defaultReading, Literal(True)) in shapes,
     )
 
 

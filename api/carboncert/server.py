@@ -87,11 +87,18 @@ async def validate(request: Request,
                    scheme: str | None = Query(None, description="scheme id; default: the case's own"),
                    version: str | None = Query(None, description="rulebook version; default: in force on the case's reference date"),
                    as_of: date | None = Query(None, description="evaluation date YYYY-MM-DD; default: the case's referenceDate"),
-                   format: str = Query("json", pattern="^(json|text|turtle)$", description="json (default), text or turtle")):
+                   format: str = Query("json", pattern="^(json|text|turtle)$", description="json (default), text or turtle"),
+                   reading: list[str] = Query([], description="CLAUSE=OPTION: another documented reading of a clause the rulebook leaves open")):
     fmt = caseio.media_format(request.headers.get("content-type") or "application/json")
     data = await read_body(request, caseio.MAX_CASE_BYTES)
+    readings = {}
+    for item in reading:
+        clause, sep, option = item.rpartition("=")
+        if not sep or not clause or not option:
+            raise CaseError(f"reading must be CLAUSE=OPTION, not {item!r}", field="query.reading")
+        readings[clause] = option
     report, graph = await run_in_threadpool(service.validate_bytes, data, fmt, scheme=scheme, version=version,
-                                            as_of=as_of, with_graph=True)
+                                            as_of=as_of, with_graph=True, readings=readings)
     if format == "text":
         return PlainTextResponse(render_text(report))
     if format == "turtle":

@@ -18,7 +18,9 @@ def resolve_as_of(explicit: date | None, case: caseio.Case) -> tuple[date, str]:
 
 
 def validate_case(case: caseio.Case, *, scheme: str | None = None, version: str | None = None,
-                  as_of: date | None = None, backend: str | None = None, with_graph: bool = False):
+                  as_of: date | None = None, backend: str | None = None, with_graph: bool = False,
+                  readings: dict[str, str] | None = None, only_clauses: set[str] | None = None):
+    """The report; `readings` picks alternative readings of clauses the rulebook leaves open."""
     scheme = scheme or case.scheme
     if not scheme:
         raise CaseError("the case names no scheme: give \"scheme\" in the case or ask for one", field="scheme")
@@ -29,10 +31,14 @@ def validate_case(case: caseio.Case, *, scheme: str | None = None, version: str 
         rulebook, why = rulebooks.select(scheme, version or case.version, case.reference_date or when)
     except rulebooks.UnknownRulebook as exc:
         raise CaseError(str(exc), field="scheme" if "scheme" in str(exc) else "rulebookVersion") from None
+    try:
+        selection = rulebook.selection(readings)
+    except KeyError as exc:
+        raise CaseError(exc.args[0], field="reading") from None
     graph = engine.prepare(case, when)
     engine.run_rules(graph, rulebook, backend)
-    results, shacl_report = engine.run_shapes(graph, rulebook, backend)
-    built = report.build_report(case, rulebook, results, when, source, why)
+    results, shacl_report = engine.run_shapes(graph, rulebook, backend, selection, only_clauses)
+    built = report.build_report(case, rulebook, results, when, source, why, selection)
     if with_graph:
         return built, report.linked_report_graph(shacl_report, rulebook)
     return built
