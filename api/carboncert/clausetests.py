@@ -9,6 +9,7 @@ A file:
         expect: failed                     # or a mapping {clause id: status, ...}
         as_of: 2026-11-21                  # optional
         readings: {"7.4.2.3[2]": nearest-half}   # optional: alternative readings to apply
+        todo: why it is pending                  # optional: listed, not run
 A test may also give `case:` (a whole case, instead of base + patch).
 """
 
@@ -101,6 +102,7 @@ class ClauseTest:
     as_of: date | None = None
     meta: dict = field(default_factory=dict)
     readings: dict = field(default_factory=dict)
+    todo: str = ""
 
     @property
     def id(self) -> str:
@@ -126,7 +128,8 @@ def load_tests(folder: Path) -> list[ClauseTest]:
             out.append(ClauseTest(file=path, index=i, name=str(t.get("name", i)), scheme=scheme, version=version,
                                   expect={str(k): v for k, v in expect.items()}, doc=doc,
                                   as_of=date.fromisoformat(str(as_of)) if as_of else None, meta=t,
-                                  readings={str(k): str(v) for k, v in (t.get("readings") or {}).items()}))
+                                  readings={str(k): str(v) for k, v in (t.get("readings") or {}).items()},
+                                  todo=str(t.get("todo") or "")))
     return out
 
 
@@ -138,3 +141,32 @@ def run_test(test: ClauseTest, backend: str | None = None, only_expected: bool =
                                    readings=test.readings, only_clauses=set(test.expect) if only_expected else None)
     statuses = {c["clause"]: c["status"] for c in report["clauses"]}
     return {cid: statuses.get(cid, "<no such clause>") for cid in test.expect}, report
+
+
+def run_suite(folders, backend: str | None = None, out=None) -> tuple[int, int, int]:
+    """Run clause tests like policy tests: a line per failing test, `todo` for pending ones.
+    Returns (passed, failed, todo)."""
+    import sys
+
+    out = out or sys.stdout
+    passed = failed = todo = 0
+    for folder in folders:
+        for test in load_tests(folder):
+            if test.todo:
+                todo += 1
+                print(f"todo  {test.id}: {test.todo}", file=out)
+                continue
+            try:
+                actual, _ = run_test(test, backend)
+            except Exception as exc:  # a broken test is a failure, said plainly
+                failed += 1
+                print(f"FAIL  {test.id}: {exc}", file=out)
+                continue
+            if actual == test.expect:
+                passed += 1
+            else:
+                failed += 1
+                diff = ", ".join(f"{cid}: expected {test.expect[cid]}, got {actual[cid]}" for cid in test.expect
+                                 if actual[cid] != test.expect[cid])
+                print(f"FAIL  {test.id}: {diff}", file=out)
+    return passed, failed, todo

@@ -8,6 +8,7 @@
     carboncert example [SCHEME]                 validate a bundled example (the README's first command)
     carboncert inventory import FILE...          (maintainers) regenerate clause metadata
     carboncert ontology classify|context         (maintainers) HermiT classification; the JSON-LD context
+    carboncert lint [SCHEME…] | test [SCHEME…] | coverage [--format text|json|html]   (maintainers)
 """
 
 from __future__ import annotations
@@ -166,6 +167,48 @@ def cmd_ontology(args) -> int:
     return 0
 
 
+def cmd_lint(args) -> int:
+    from . import lint
+
+    try:
+        findings = lint.lint(args.scheme or None)
+    except (rulebooks.UnknownRulebook, ShapesError) as exc:
+        return _fail(str(exc))
+    if args.format == "json":
+        print(json.dumps(lint.as_dicts(findings), ensure_ascii=False, indent=1))
+    else:
+        for f in findings:
+            print(f"{f.scheme} {f.version}  {f.rule:<18} {f.subject}: {f.message}")
+        print(f"{len(findings)} finding(s)")
+    return 1 if findings else 0
+
+
+def cmd_test(args) -> int:
+    from .clausetests import run_suite
+
+    try:
+        schemes = args.scheme or sorted(rulebooks.catalogue())
+        folders = [v.folder for s in schemes for v in rulebooks.versions(s)]
+    except rulebooks.UnknownRulebook as exc:
+        return _fail(str(exc))
+    passed, failed, todo = run_suite(folders, args.engine)
+    print(f"{passed} passed, {failed} failed" + (f", {todo} todo" if todo else ""))
+    return 1 if failed else 0
+
+
+def cmd_coverage(args) -> int:
+    from . import coverage
+
+    data = coverage.coverage()
+    if args.format == "json":
+        print(json.dumps(data, ensure_ascii=False, indent=1))
+    elif args.format == "html":
+        print(coverage.render_html(data))
+    else:
+        print(coverage.render_text(data), end="")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="carboncert", description="Check carbon-certification cases against rulebooks, clause by clause.")
     p.add_argument("--version", action="version", version=ENGINE)
@@ -210,6 +253,20 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("action", choices=("import",))
     i.add_argument("files", nargs="+")
     i.set_defaults(func=cmd_inventory)
+
+    lt = sub.add_parser("lint", help="(maintainers) check shapes: SHACL-SHACL, clauses, languages, terms, SPARQL")
+    lt.add_argument("scheme", nargs="*")
+    lt.add_argument("--format", choices=("text", "json"), default="text")
+    lt.set_defaults(func=cmd_lint)
+
+    t = sub.add_parser("test", help="(maintainers) run the clause tests kept next to the shapes")
+    t.add_argument("scheme", nargs="*")
+    t.add_argument("--engine", choices=("turbo", "pyshacl"), default=None)
+    t.set_defaults(func=cmd_test)
+
+    cv = sub.add_parser("coverage", help="(maintainers) clauses encoded / manual_review / not encoded, and untested ones")
+    cv.add_argument("--format", choices=("text", "json", "html"), default="text")
+    cv.set_defaults(func=cmd_coverage)
 
     o = sub.add_parser("ontology", help="(maintainers) classify the ontology with HermiT, or write the JSON-LD context")
     o.add_argument("action", choices=("classify", "context"))

@@ -13,6 +13,7 @@ Annotations a shape author uses (ontology/rulebook.ttl):
   cc:remedy "…"@zh , "…"@en        what would fix it
   cc:reading "…"@zh , "…"@en       the reading applied where the text is ambiguous or contradicts itself
   cc:manualReview "…"@zh , "…"@en  (on a node with cc:clauseId and no shape) what the reviewer checks by hand
+  cc:deferred "…"@en                (on a node with cc:clauseId and no shape) why it is not encoded yet
   cc:uses "annex-b-initial"        a derived quantity (rules/) whose derivation the finding shows
   cc:readingOption "exact"         (on a node shape) one alternative reading of a clause the rulebook leaves
   cc:defaultReading true             open; exactly one alternative per clause is the default; the others are
@@ -261,14 +262,20 @@ def load_version(folder: Path) -> RulebookVersion:
             raise ShapesError(f"{node} names clause(s) {unknown} that {scheme} {version} does not have")
         if node not in shape_nodes:
             review = _lang_map(shapes, node, CC.manualReview)
+            if not review and (node, CC.deferred, None) in shapes:
+                continue  # deferred with a reason: stays not_encoded, and lint accepts it
             if not review:
-                raise ShapesError(f"{node} names clause {clause_ids} but is neither a shape nor a manual-review note")
+                raise ShapesError(f"{node} names clause {clause_ids} but is neither a shape, a manual-review "
+                                  "note nor a deferral")
             for cid in clause_ids:
                 manual_review[cid] = review
             continue
         encoded.update(clause_ids)
+        review = _lang_map(shapes, node, CC.manualReview)  # a note may also sit on the shape itself
         for cid in clause_ids:
             shapes.add((node, CC.clause, clause_iri(scheme, version or None, cid)))
+            if review:
+                manual_review.setdefault(cid, review)
     for node in shape_nodes:
         annotations[node] = _annotation(shapes, node)
     # A property shape or constraint without its own clause inherits its node shape's.
