@@ -24,7 +24,8 @@ from .vocab import CC, HOME, ONTOLOGY_DIR, SH
 
 SHARED_INVENTORIES = HOME.parent / "shared" / "rulebooks"
 # Keywords as they occur in a query: FROM <iri> / FROM NAMED, SERVICE <iri>|?v, GRAPH <iri>|?v.
-FORBIDDEN = re.compile(r"\b(FROM)\s+(NAMED\s+)?<|\b(SERVICE)\s+(SILENT\s+)?[<?$]|\b(GRAPH)\s+[<?$]", re.IGNORECASE)
+FORBIDDEN = re.compile(r"(?<![?$\w])(FROM)\s+(NAMED\s+)?<(?!=)|(?<![?$\w])(SERVICE)\s+(SILENT\s+)?[<?$]"
+                       r"|(?<![?$\w])(GRAPH)\s+[<?$]", re.IGNORECASE)
 CC_TERM = re.compile(r"\bcc:([A-Za-z][A-Za-z0-9_]*)")
 
 
