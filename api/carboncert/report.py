@@ -83,6 +83,9 @@ def build_report(case: Case, rulebook: RulebookVersion, results: list[RawResult]
         for cid in ann.clauses:
             by_clause.setdefault(cid, {}).setdefault(kind, []).append(finding)
 
+    for kinds in by_clause.values():  # a stable order, whatever order the engine reported in
+        for kind, found in kinds.items():
+            found.sort(key=lambda f: (f["focus"], f["path"], f["values"], f["message"]["en"], f["severity"]))
     entries = []
     for clause in rulebook.clauses:
         enc = rulebook.encoding[clause.id]
@@ -160,12 +163,13 @@ def _finding(graph: Graph, r: RawResult, ann: Annotation, case_node) -> dict:
 
 
 def derivations(graph: Graph, node, case_node=None, uses: tuple[str, ...] = ()) -> list[dict]:
-    """How the derived figures were derived (rules/ attach them with cc:derived): those the
-    constraint names with cc:uses (on the focus or the case), else all on the focus node."""
+    """How the derived figures a constraint names with cc:uses were derived (rules/ attach them with
+    cc:derived to the focus node or the case)."""
+    if not uses:
+        return []
     facts = set(graph.objects(node, CC.derived))
-    if uses:
-        facts |= set(graph.objects(case_node, CC.derived)) if case_node is not None else set()
-        facts = {f for f in facts if str(graph.value(f, CC.quantity)) in uses}
+    facts |= set(graph.objects(case_node, CC.derived)) if case_node is not None else set()
+    facts = {f for f in facts if str(graph.value(f, CC.quantity)) in uses}
     out = []
     for fact in sorted(facts, key=str):
         text = {lit.language: str(lit) for lit in graph.objects(fact, CC.derivation) if isinstance(lit, Literal)}
