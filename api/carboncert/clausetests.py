@@ -133,12 +133,14 @@ def load_tests(folder: Path) -> list[ClauseTest]:
     return out
 
 
-def run_test(test: ClauseTest, backend: str | None = None, only_expected: bool = False) -> tuple[dict[str, str], dict]:
+def run_test(test: ClauseTest, backend: str | None = None, only_expected: bool = False,
+             rules_backend: str | None = None) -> tuple[dict[str, str], dict]:
     """(actual status per expected clause, the whole report). `only_expected` runs just the shapes
     of the expected clauses (the reference engine is slow; other clauses' statuses are then meaningless)."""
     data = json.dumps(test.doc, ensure_ascii=False).encode("utf-8")
     report = service.validate_case(caseio.parse_case(data), version=test.version, as_of=test.as_of, backend=backend,
-                                   readings=test.readings, only_clauses=set(test.expect) if only_expected else None)
+                                   readings=test.readings, only_clauses=set(test.expect) if only_expected else None,
+                                   rules_backend=rules_backend)
     statuses = {c["clause"]: c["status"] for c in report["clauses"]}
     return {cid: statuses.get(cid, "<no such clause>") for cid in test.expect}, report
 

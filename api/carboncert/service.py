@@ -19,7 +19,8 @@ def resolve_as_of(explicit: date | None, case: caseio.Case) -> tuple[date, str]:
 
 def validate_case(case: caseio.Case, *, scheme: str | None = None, version: str | None = None,
                   as_of: date | None = None, backend: str | None = None, with_graph: bool = False,
-                  readings: dict[str, str] | None = None, only_clauses: set[str] | None = None):
+                  readings: dict[str, str] | None = None, only_clauses: set[str] | None = None,
+                  rules_backend: str | None = None):
     """The report; `readings` picks alternative readings of clauses the rulebook leaves open."""
     scheme = scheme or case.scheme
     if not scheme:
@@ -36,7 +37,7 @@ def validate_case(case: caseio.Case, *, scheme: str | None = None, version: str 
     except KeyError as exc:
         raise CaseError(exc.args[0], field="reading") from None
     graph = engine.prepare(case, when)
-    engine.run_rules(graph, rulebook, backend)
+    engine.run_rules(graph, rulebook, rules_backend or backend)
     results, shacl_report = engine.run_shapes(graph, rulebook, backend, selection, only_clauses)
     built = report.build_report(case, rulebook, results, when, source, why, selection)
     if with_graph:
