@@ -92,11 +92,11 @@ def add_calendar_facts(graph: Graph) -> None:
     """One cc:CalendarDay node per distinct date in the graph, with its working-day index."""
     cal = load()
     dates = {o for o in graph.objects() if isinstance(o, Literal) and o.datatype == XSD.date}
-    for lit in dates:
+    for lit in sorted(dates):  # sorted, so the same case always gives the same graph
         value = lit.toPython()
         if not isinstance(value, date):
             continue
-        node = BNode()
+        node = BNode(f"day-{lit}")
         graph.add((node, RDF.type, CC.CalendarDay))
         graph.add((node, CC.calendarDate, lit))
         if cal.first <= value <= cal.last:

@@ -203,6 +203,7 @@ class CaseReader:
         self.terms = onto.terms
         self.codes = onto.codes
         self.graph = Graph()
+        self._blank = 0  # blank nodes numbered in document order: the same file gives the same graph
 
     def read(self, doc: dict) -> Graph:
         root = self._node(doc, "$")
@@ -215,7 +216,8 @@ class CaseReader:
                 raise CaseError("\"id\" must be a non-empty string", field=f"{path}.id")
             subject = URIRef(CASE_BASE + obj["id"])
         else:
-            subject = BNode()
+            self._blank += 1
+            subject = BNode(f"n{self._blank}")
         for key, value in obj.items():
             if key == "id":
                 continue

@@ -139,8 +139,8 @@ def materialise_types(data: Graph, onto: Ontology) -> None:
         if rng is not None and not isinstance(o, type(None)) and not hasattr(o, "datatype"):
             added.append((o, rng))
     for node, cls in added:
-        for t in onto.types_of(cls):
+        for t in sorted(onto.types_of(cls)):  # sorted: the same case always gives the same graph
             data.add((node, RDF.type, t))
     for node, cls in list(data.subject_objects(RDF.type)):
-        for t in onto.superclasses.get(cls, ()):
+        for t in sorted(onto.superclasses.get(cls, ())):
             data.add((node, RDF.type, t))

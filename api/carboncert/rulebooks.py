@@ -255,7 +255,8 @@ def load_version(folder: Path) -> RulebookVersion:
     encoded: set[str] = set()
     shape_nodes = set(shapes.subjects(RDF.type, SH.NodeShape)) | set(shapes.objects(None, SH.property)) | set(
         shapes.objects(None, SH.sparql))
-    for node in set(shapes.subjects(CC.clauseId, None)):
+    # Sorted throughout: which note or reading a clause shows must not depend on hash order.
+    for node in sorted(set(shapes.subjects(CC.clauseId, None)), key=str):
         clause_ids = tuple(sorted(str(x) for x in shapes.objects(node, CC.clauseId)))
         unknown = [c for c in clause_ids if c not in ids]
         if unknown:
@@ -276,7 +277,7 @@ def load_version(folder: Path) -> RulebookVersion:
             shapes.add((node, CC.clause, clause_iri(scheme, version or None, cid)))
             if review:
                 manual_review.setdefault(cid, review)
-    for node in shape_nodes:
+    for node in sorted(shape_nodes, key=str):
         annotations[node] = _annotation(shapes, node)
     # A property shape or constraint without its own clause inherits its node shape's.
     for parent, prop in ((s, p) for p in (SH.property, SH.sparql) for s in shapes.subjects(p, None)):
