@@ -185,11 +185,11 @@ class RulebookVersion:
 
 
 def _lang_map(graph: Graph, node, prop) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for lit in graph.objects(node, prop):
-        if isinstance(lit, Literal):
-            out[lit.language or "en"] = str(lit)
-    return out
+    """{"zh": …, "en": …} in that order (and any other language after), whatever the graph's order."""
+    found: dict[str, str] = {}
+    for lit in sorted((o for o in graph.objects(node, prop) if isinstance(o, Literal)), key=str):
+        found[lit.language or "en"] = str(lit)
+    return {lang: found[lang] for lang in sorted(found, key=lambda l: ({"zh": 0, "en": 1}.get(l, 2), l))}
 
 
 def _skolemise_shapes(graph: Graph, prefix: str) -> Graph:
@@ -276,7 +276,7 @@ def load_version(folder: Path) -> RulebookVersion:
         for cid in clause_ids:
             shapes.add((node, CC.clause, clause_iri(scheme, version or None, cid)))
             if review:
-                manual_review.setdefault(cid, review)
+                manual_review[cid] = _join([manual_review[cid], review]) if cid in manual_review else review
     for node in sorted(shape_nodes, key=str):
         annotations[node] = _annotation(shapes, node)
     # A property shape or constraint without its own clause inherits its node shape's.
@@ -300,10 +300,13 @@ def load_version(folder: Path) -> RulebookVersion:
     for cid, options in reading_options.items():
         if sum(1 for o in options.values() if o["default"]) != 1:
             raise ShapesError(f"clause {cid}: exactly one alternative reading must be cc:defaultReading true")
+    found: dict[str, list[dict[str, str]]] = {}
     for ann in annotations.values():
         for cid in ann.clauses:
-            if ann.reading and not ann.option:
-                readings[cid] = ann.reading
+            if ann.reading and not ann.option and ann.reading not in found.setdefault(cid, []):
+                found[cid].append(ann.reading)
+    for cid, items in found.items():  # several readings of one clause: all of them, in a stable order
+        readings[cid] = _join(items)
     orphans = [n for n, a in annotations.items() if not a.clauses and (n, RDF.type, SH.NodeShape) in shapes
                and not any(True for _ in shapes.subjects(SH.node, n))]
     if orphans:
@@ -340,6 +343,16 @@ def _parse_all(files: list[Path], hasher) -> Graph:
         except Exception as exc:
             raise ShapesError(f"{path}: {exc}") from None
     return graph
+
+
+def _join(items: list[dict[str, str]]) -> dict[str, str]:
+    """Several bilingual notes as one, each language's texts sorted and de-duplicated."""
+    out = {}
+    for lang, sep in (("zh", "\n"), ("en", "\n")):
+        texts = sorted({i[lang] for i in items if i.get(lang)})
+        if texts:
+            out[lang] = sep.join(texts)
+    return out
 
 
 def _annotation(shapes: Graph, node) -> Annotation:
