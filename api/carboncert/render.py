@@ -44,9 +44,11 @@ def render_text(report: dict) -> str:
                 lines.append(f"      · {f['message']['zh']}")
                 lines.append(f"        {f['message']['en']}")
                 if f["values"]:
-                    lines.append(f"        facts: {f['focus_label']} {f['path']} = {', '.join(f['values'])}")
+                    where = f"{f['focus_label']} {f['path']}".strip()
+                    lines.append(f"        facts: {where} = {', '.join(f['values'])}")
                 for step in f.get("derivation") or []:
-                    lines.append(f"        derivation: {step}")
+                    lines.append(f"        推导 {step.get('zh', '')}")
+                    lines.append(f"        derivation {step.get('en', '')}")
                 if f["remedy"]["en"] and c["status"] != "not_applicable":
                     lines.append(f"        fix 整改: {f['remedy']['zh']} / {f['remedy']['en']}")
             if c.get("reading") and c["status"] in ("failed", "missing_information"):
