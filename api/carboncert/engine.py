@@ -1,8 +1,9 @@
 """Shapes over a case graph: the SHACL run and its raw results.
 
-Two engines give the same results: pySHACL, the reference, and pyshacl-turbo (a Rust engine
-with pySHACL's API), the default for speed. tests/test_engines_agree.py runs every clause test
-through both and asserts identical clause outcomes.
+Rules (rules/, with the tables of data/tables) run first and add derived facts; then the shapes.
+Two engines give the same outcomes: pySHACL, the reference, and pyshacl-turbo (a Rust engine with
+pySHACL's API), the default for speed. tests/test_clauses.py compares them on every clause test,
+tests/test_engines_agree.py end to end on every example case.
 """
 
 from __future__ import annotations
