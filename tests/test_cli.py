@@ -21,21 +21,24 @@ def test_conformant_case_exits_0_with_json_report():
     assert report["conforms"] is True and report["scheme"] == "bcc-cams"
 
 
-def test_nonconformant_case_exits_1_and_text_names_the_clause(tmp_path):
+def _deregistered_client_case(tmp_path):
+    """The BCC example with a deregistered client: fails 7.1.2(1)."""
     doc = json.loads((EXAMPLES / "bcc-cams" / "conformant.json").read_text(encoding="utf-8"))
     doc["client"]["legalStatus"] = "deregistered"
     case = tmp_path / "case.json"
     case.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return case
+
+
+def test_nonconformant_case_exits_1_and_text_names_the_clause(tmp_path):
+    case = _deregistered_client_case(tmp_path)
     p = run("validate", str(case), "--format", "text")
     assert p.returncode == 1
     assert "7.1.2(1)" in p.stdout and "FAILED" in p.stdout and "人工复核清单" in p.stdout
 
 
 def test_turtle_format_is_the_shacl_report_with_clause_links(tmp_path):
-    doc = json.loads((EXAMPLES / "bcc-cams" / "conformant.json").read_text(encoding="utf-8"))
-    doc["client"]["legalStatus"] = "deregistered"
-    case = tmp_path / "case.json"
-    case.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    case = _deregistered_client_case(tmp_path)
     p = run("validate", str(case), "--format", "turtle")
     assert p.returncode == 1
     from rdflib import Graph
