@@ -12,6 +12,7 @@ Status of a clause, in this order:
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from rdflib import Graph, Literal, URIRef
 
@@ -182,12 +183,15 @@ def _path_key(path) -> str:
     """sh:resultPath as the JSON key a case author knows."""
     if path is None:
         return ""
+    return _json_keys().get(path, short(path))
+
+
+@lru_cache(maxsize=1)
+def _json_keys() -> dict:
+    """predicate -> JSON key, built once per process from the ontology."""
     from . import ontology
 
-    for term in ontology.load().terms.values():
-        if term.predicate == path:
-            return term.key
-    return short(path)
+    return {term.predicate: term.key for term in ontology.load().terms.values()}
 
 
 def linked_report_graph(shacl_report: Graph, rulebook: RulebookVersion) -> Graph:
