@@ -9,12 +9,13 @@ tests/test_engines_agree.py end to end on every example case.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 from rdflib import RDF, XSD, Graph, Literal
 
-from . import calendar
+from . import calendar, turbo
 from .caseio import Case
 from .rulebooks import RulebookVersion, ShapesError
 from .vocab import CC, SH
@@ -72,32 +73,41 @@ def prepare(case: Case, as_of: date) -> Graph:
     return graph
 
 
-def run_rules(graph: Graph, rulebook: RulebookVersion, backend: str | None = None) -> None:
-    """Add the rulebook's tables and derived facts (SHACL-AF rules in rules/) to the graph, in place."""
-    if not rulebook.rule_files:
-        return
+def run_rules(graph: Graph, rulebook: RulebookVersion, backend: str | None = None) -> str | None:
+    """Add the facts the rulebook's SHACL-AF rules (rules/, over the tables of data/tables) derive, in place.
+
+    With the default engine, returns the graph (derived facts included) as N-Triples, for run_shapes."""
     backend = backend or DEFAULT_BACKEND
-    graph += rulebook.tables
     try:
         if backend == "turbo":
-            compiled = rulebook.compiled("turbo", "rules")
-            with rulebook._lock:
-                compiled.validate(graph, inplace=True)
-        else:
-            import pyshacl
+            source = graph.serialize(format="nt")
+            if not rulebook.rule_files:
+                return source
+            added = turbo.expand(rulebook.compiled("turbo", "rules"), source, rulebook.tables_nt)
+            graph += turbo.parse_nt(added)
+            return source + added
+        if not rulebook.rule_files:
+            return None
+        import pyshacl
 
-            _cache_rdflib_sparql()
-            pyshacl.validate(graph, shacl_graph=rulebook.compiled("pyshacl", "rules"), advanced=True,
-                             inplace=True, inference="none")
+        _cache_rdflib_sparql()
+        graph += rulebook.tables
+        pyshacl.validate(graph, shacl_graph=rulebook.compiled("pyshacl", "rules"), advanced=True,
+                         inplace=True, inference="none")
+        graph -= rulebook.tables  # the shapes need the derived facts, not the tables they came from
+        return None
     except Exception as exc:
         raise ShapesError(f"{rulebook.scheme} {rulebook.version}: the rules could not be run: {exc}") from exc
-    graph -= rulebook.tables  # the shapes need the derived facts, not the tables they came from
 
 
 def run_shapes(graph: Graph, rulebook: RulebookVersion, backend: str | None = None,
-               selection: frozenset = frozenset(), clauses: set[str] | None = None) -> tuple[list[RawResult], Graph]:
-    """The results and the SHACL validation report graph itself.
+               selection: frozenset = frozenset(),
+               clauses: set[str] | None = None,
+               source: str | None = None) -> tuple[list[RawResult], Callable[[], Graph]]:
+    """The results, and a function giving the SHACL validation report graph itself (built on demand:
+    only the turtle output needs it).
 
+    `source` is the graph as N-Triples, when run_rules made it (saves serialising it again).
     `clauses` restricts the reference engine to the node shapes of those clauses (tests use it to
     compare engines clause by clause without paying for rdflib's SPARQL on every shape)."""
     backend = backend or DEFAULT_BACKEND
@@ -106,19 +116,21 @@ def run_shapes(graph: Graph, rulebook: RulebookVersion, backend: str | None = No
     try:
         if backend == "turbo":
             compiled = rulebook.compiled("turbo", "shapes", selection)
-            with rulebook._lock:  # one run at a time per compiled shapes object
-                _, report, _ = compiled.validate(graph, allow_warnings=True, allow_infos=True)
-        else:
-            import pyshacl
+            found, report_nt = turbo.validate(compiled, source or graph.serialize(format="nt"))
+            return [RawResult(**{k: r.get(k) for k in _FIELDS}) for r in found], lambda: turbo.parse_nt(report_nt)
+        import pyshacl
 
-            _cache_rdflib_sparql()
-            shapes = (rulebook.compiled("pyshacl", "shapes", selection) if clauses is None
-                      else rulebook.subset_for(clauses, selection))
-            _, report, _ = pyshacl.validate(graph, shacl_graph=shapes, advanced=True,
-                                            allow_warnings=True, allow_infos=True, inference="none")
+        _cache_rdflib_sparql()
+        shapes = (rulebook.compiled("pyshacl", "shapes", selection) if clauses is None
+                  else rulebook.subset_for(clauses, selection))
+        _, report, _ = pyshacl.validate(graph, shacl_graph=shapes, advanced=True,
+                                        allow_warnings=True, allow_infos=True, inference="none")
     except Exception as exc:  # a shapes graph the engine cannot run is our error
         raise ShapesError(f"{rulebook.scheme} {rulebook.version}: the shapes could not be run: {exc}") from exc
-    return _results(report), report
+    return _results(report), lambda: report
+
+
+_FIELDS = ("focus", "source_shape", "source_constraint", "value", "path", "severity")
 
 
 def _results(report: Graph) -> list[RawResult]:

@@ -75,12 +75,13 @@ def build_report(case: Case, rulebook: RulebookVersion, results: list[RawResult]
                  as_of_source: str, applied_because: str, selection: frozenset = frozenset()) -> dict:
     selection = selection or rulebook.selection()
     by_clause: dict[str, dict[str, list]] = {}
+    derived = DerivedFacts(case.graph, case.node)
     for r in results:
         ann = _annotation_for(rulebook, r)
         if ann is None:
             continue
         kind = "not_applicable" if ann.not_applicable else "missing_information" if ann.missing else "failed"
-        finding = _finding(case.graph, r, ann, case.node)
+        finding = _finding(case.graph, r, ann, derived)
         for cid in ann.clauses:
             by_clause.setdefault(cid, {}).setdefault(kind, []).append(finding)
 
@@ -144,7 +145,7 @@ def build_report(case: Case, rulebook: RulebookVersion, results: list[RawResult]
     }
 
 
-def _finding(graph: Graph, r: RawResult, ann: Annotation, case_node) -> dict:
+def _finding(graph: Graph, r: RawResult, ann: Annotation, derived: DerivedFacts) -> dict:
     focus_label = label_of(graph, r.focus)
     value = short(r.value)
     message = {lang: _fill(text, focus_label, value) for lang, text in ann.message.items()}
@@ -154,7 +155,7 @@ def _finding(graph: Graph, r: RawResult, ann: Annotation, case_node) -> dict:
         "focus_label": focus_label,
         "path": _path_key(r.path),
         "values": [value] if r.value is not None else [],
-        "derivation": derivations(graph, r.focus, case_node, ann.uses),
+        "derivation": derived.for_finding(r.focus, ann.uses),
         "remedy": {"zh": ann.remedy.get("zh", ""), "en": ann.remedy.get("en", "")},
         "severity": SH_SEVERITY.get(r.severity, "violation"),
     }
@@ -163,20 +164,31 @@ def _finding(graph: Graph, r: RawResult, ann: Annotation, case_node) -> dict:
     return finding
 
 
-def derivations(graph: Graph, node, case_node=None, uses: tuple[str, ...] = ()) -> list[dict]:
-    """How the derived figures a constraint names with cc:uses were derived (rules/ attach them with
-    cc:derived to the focus node or the case)."""
-    if not uses:
-        return []
-    facts = set(graph.objects(node, CC.derived))
-    facts |= set(graph.objects(case_node, CC.derived)) if case_node is not None else set()
-    facts = {f for f in facts if str(graph.value(f, CC.quantity)) in uses}
-    out = []
-    for fact in sorted(facts, key=str):
-        text = {lit.language: str(lit) for lit in graph.objects(fact, CC.derivation) if isinstance(lit, Literal)}
-        if text:
-            out.append({"zh": text.get("zh", ""), "en": text.get("en", "")})
-    return out
+class DerivedFacts:
+    """The facts rules/ derived for a case (cc:derived from a node or the case), indexed once per report."""
+
+    def __init__(self, graph: Graph, case_node=None):
+        self.case_node = case_node
+        self.by_node: dict = {}
+        for node, fact in graph.subject_objects(CC.derived):
+            self.by_node.setdefault(node, []).append(fact)
+        self.quantity = {fact: str(q) for fact, q in graph.subject_objects(CC.quantity)}
+        self.texts: dict = {}
+        for fact, lit in graph.subject_objects(CC.derivation):
+            if isinstance(lit, Literal):
+                self.texts.setdefault(fact, {})[lit.language] = str(lit)
+
+    def for_finding(self, node, uses: tuple[str, ...] = ()) -> list[dict]:
+        """How the derived figures a constraint names with cc:uses were derived, in zh and en."""
+        if not uses:
+            return []
+        facts = set(self.by_node.get(node, ())) | set(self.by_node.get(self.case_node, ()))
+        out = []
+        for fact in sorted((f for f in facts if self.quantity.get(f) in uses), key=str):
+            text = self.texts.get(fact)
+            if text:
+                out.append({"zh": text.get("zh", ""), "en": text.get("en", "")})
+        return out
 
 
 def _path_key(path) -> str:

@@ -37,11 +37,11 @@ def validate_case(case: caseio.Case, *, scheme: str | None = None, version: str 
     except KeyError as exc:
         raise CaseError(exc.args[0], field="reading") from None
     graph = engine.prepare(case, when)
-    engine.run_rules(graph, rulebook, rules_backend or backend)
-    results, shacl_report = engine.run_shapes(graph, rulebook, backend, selection, only_clauses)
+    case_nt = engine.run_rules(graph, rulebook, rules_backend or backend)
+    results, shacl_report = engine.run_shapes(graph, rulebook, backend, selection, only_clauses, case_nt)
     built = report.build_report(case, rulebook, results, when, source, why, selection)
     if with_graph:
-        return built, report.linked_report_graph(shacl_report, rulebook)
+        return built, report.linked_report_graph(shacl_report(), rulebook)
     return built
 
 
