@@ -109,10 +109,25 @@ class ClauseTest:
         return f"{self.scheme}/{self.version}/{self.file.stem}#{self.index}:{self.name}"
 
 
-def load_tests(folder: Path) -> list[ClauseTest]:
-    """All clause tests of one rulebook version folder."""
+def load_tests(folder: Path, inherited: bool = True) -> list[ClauseTest]:
+    """All clause tests of one rulebook version folder.
+
+    A revision written as a change of another version (version.ttl) inherits the base's tests, run
+    against the revision, without the expectations on clauses it retires; `inherited=False` gives
+    only its own (the suite runs the base's tests once, against the base, where the same shapes live)."""
+    from dataclasses import replace
+
+    from . import rulebooks
+
     out = []
     scheme, version = folder.parent.name, folder.name
+    rulebook = rulebooks.get_version(folder)
+    if rulebook.based_on and inherited:
+        retired = set(rulebook.retired)
+        for t in load_tests(folder.parent / rulebook.based_on):
+            expect = {cid: status for cid, status in t.expect.items() if cid not in retired}
+            if expect:
+                out.append(replace(t, version=version, expect=expect))
     for path in sorted((folder / "tests").glob("*.yaml")):
         spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         base_doc = json.loads((HOME / spec["base"]).read_text(encoding="utf-8")) if spec.get("base") else None

@@ -6,6 +6,12 @@ A rulebook version is a folder shapes/<scheme>/<version>/ holding
   tests/*.yaml   clause tests (a patch over an example case and the expected clause statuses)
 Shapes shared by all versions (SPARQL prefixes) live in shapes/common/.
 
+A revision can be a small folder: instead of rulebook.ttl it holds version.ttl, naming the version it
+is written as a change of (cc:basedOn "<folder>"), its own metadata (version, dates, cc:provenance) and
+the clauses it retires (cc:retiresClause "5.1", cc:retiresClausesMatching "<regex>"). It inherits the
+base's clauses, shape files, rules and tables; a file of its own with the same name replaces the base's,
+a new one adds to it; shapes that name only retired clauses are switched off (sh:deactivated).
+
 Annotations a shape author uses (ontology/rulebook.ttl):
   cc:clauseId "7.4.4.1(2)"        on a node shape, property shape or SPARQL constraint
   cc:missingInformation true       its results mean a needed fact is missing, not that one is wrong
@@ -23,8 +29,10 @@ Annotations a shape author uses (ontology/rulebook.ttl):
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
-from dataclasses import dataclass, field
+from functools import cached_property
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -92,8 +100,16 @@ class RulebookVersion:
     rule_files: list[Path] = field(default_factory=list)
     # clause -> option -> {"default": bool, "reading": {zh, en}, "shapes": [node shapes]}
     reading_options: dict = field(default_factory=dict)
+    based_on: str = ""  # the version folder this one is written as a change of (version.ttl)
+    retired: list[str] = field(default_factory=list)  # clauses of the base it retires
+    provenance: dict[str, str] = field(default_factory=dict)  # where the version's content comes from
     _compiled: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @cached_property
+    def tables_nt(self) -> str:
+        """The tables as N-Triples, made once: the default engine reads them with every case's rules."""
+        return self.tables.serialize(format="nt")
 
     @property
     def node_shape_clauses(self) -> dict:
@@ -230,22 +246,93 @@ def _read_clauses(meta: Graph) -> tuple[URIRef, list[Clause]]:
     return version_node, clauses
 
 
+META_FILES = ("rulebook.ttl", "version.ttl")
+
+
+@dataclass
+class _Layout:
+    """Where a version's parts come from, its base's included (see the module docstring)."""
+
+    meta: Graph
+    version_node: URIRef
+    clauses: list[Clause]
+    shape_files: list[Path]
+    rule_files: list[Path]
+    table_files: list[Path]
+    retired: list[str]
+    based_on: str = ""
+    meta_files: list[Path] = field(default_factory=list)
+
+
+def _by_name(base: list[Path], own: list[Path]) -> list[Path]:
+    """The base's files with the revision's own files of the same name replacing them, plus new ones."""
+    merged = {p.name: p for p in base}
+    merged.update({p.name: p for p in own})
+    return [merged[name] for name in sorted(merged)]
+
+
+def _ttl(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.ttl") if p.name not in META_FILES) if folder.is_dir() else []
+
+
+def _layout(folder: Path) -> _Layout:
+    if (folder / "rulebook.ttl").exists():
+        meta = Graph().parse(folder / "rulebook.ttl", format="turtle")
+        version_node, clauses = _read_clauses(meta)
+        scheme = str(meta.value(version_node, CC.scheme))[len(str(CODE)):]
+        return _Layout(meta, version_node, clauses, _ttl(folder), _ttl(RULES_DIR / scheme / folder.name),
+                       _ttl(DATA_DIR / "tables" / scheme / folder.name), [], meta_files=[folder / "rulebook.ttl"])
+    own = Graph().parse(folder / "version.ttl", format="turtle")
+    node = next(own.subjects(RDF.type, CC.RulebookVersion), None)
+    based_on = own.value(node, CC.basedOn) if node is not None else None
+    if based_on is None:
+        raise ShapesError(f"{folder}/version.ttl needs a cc:RulebookVersion with cc:basedOn \"<version folder>\"")
+    base_folder = folder.parent / str(based_on)
+    if not any((base_folder / name).exists() for name in META_FILES) or base_folder == folder:
+        raise ShapesError(f"{folder}/version.ttl: cc:basedOn {based_on!r} is not a version folder of this scheme")
+    base = _layout(base_folder)
+    meta = Graph()
+    for p, o in base.meta.predicate_objects(base.version_node):  # the base's metadata, then the revision's
+        if (node, p, None) not in own and p not in (CC.basedOn, CC.retiresClause, CC.retiresClausesMatching):
+            meta.add((node, p, o))
+    meta += own
+    scheme = str(meta.value(node, CC.scheme))[len(str(CODE)):]
+    version = str(meta.value(node, CC.version) or folder.name)
+    retire = {str(x) for x in own.objects(node, CC.retiresClause)}
+    patterns = [re.compile(str(x)) for x in own.objects(node, CC.retiresClausesMatching)]
+    kept, retired = [], []
+    for c in base.clauses:
+        if c.id in retire or any(p.search(c.id) for p in patterns):
+            retired.append(c.id)
+        else:
+            kept.append(replace(c, iri=clause_iri(scheme, version, c.id)))
+    unknown = retire - {c.id for c in base.clauses}
+    if unknown:
+        raise ShapesError(f"{folder}/version.ttl retires clause(s) {sorted(unknown)} that {based_on} does not have")
+    return _Layout(meta, node, kept, _by_name(base.shape_files, _ttl(folder)),
+                   _by_name(base.rule_files, _ttl(RULES_DIR / scheme / folder.name)),
+                   _by_name(base.table_files, _ttl(DATA_DIR / "tables" / scheme / folder.name)),
+                   base.retired + retired, str(based_on), base.meta_files + [folder / "version.ttl"])
+
+
 def load_version(folder: Path) -> RulebookVersion:
-    meta = Graph().parse(folder / "rulebook.ttl", format="turtle")
-    version_node, clauses = _read_clauses(meta)
+    layout = _layout(folder)
+    meta, version_node, clauses = layout.meta, layout.version_node, layout.clauses
     scheme = str(meta.value(version_node, CC.scheme))[len(str(CODE)):]
     version = str(meta.value(version_node, CC.version) or "")
     ids = {c.id for c in clauses}
+    retired = set(layout.retired)
 
     common = sorted((SHAPES_DIR / "common").glob("*.ttl"))
-    shape_files = common + sorted(p for p in folder.glob("*.ttl") if p.name != "rulebook.ttl")
-    rules_folder = RULES_DIR / scheme / folder.name
-    rule_files = common + sorted(rules_folder.glob("*.ttl")) if rules_folder.is_dir() else []
-    table_folder = DATA_DIR / "tables" / scheme / folder.name
-    table_files = sorted(table_folder.glob("*.ttl")) if table_folder.is_dir() else []
+    shape_files = common + layout.shape_files
+    rule_files = common + layout.rule_files if layout.rule_files else []
+    table_files = layout.table_files
     hasher = hashlib.sha256()
+    for path in layout.meta_files:  # the clause metadata is part of what a digest identifies
+        hasher.update(path.read_bytes())
     shapes = _parse_all(shape_files, hasher)
     shapes = _skolemise_shapes(shapes, f"urn:carboncert:shape:{scheme}:{folder.name}:")
+    _retire(shapes, retired)
     rules = _parse_all(rule_files, hasher)
     tables = _parse_all(table_files, hasher)
 
@@ -308,7 +395,7 @@ def load_version(folder: Path) -> RulebookVersion:
     for cid, items in found.items():  # several readings of one clause: all of them, in a stable order
         readings[cid] = _join(items)
     orphans = [n for n, a in annotations.items() if not a.clauses and (n, RDF.type, SH.NodeShape) in shapes
-               and not any(True for _ in shapes.subjects(SH.node, n))]
+               and not any(True for _ in shapes.subjects(SH.node, n)) and (n, SH.deactivated, None) not in shapes]
     if orphans:
         raise ShapesError(f"shapes without a clause in {folder}: {sorted(map(str, orphans))[:5]}")
 
@@ -329,7 +416,25 @@ def load_version(folder: Path) -> RulebookVersion:
         effective=eff.toPython() if eff is not None else None, folder=folder, clauses=clauses, shapes=shapes,
         annotations=annotations, encoding=encoding, manual_review=manual_review, readings=readings,
         digest="sha256:" + hasher.hexdigest(), shape_files=shape_files, rules=rules, tables=tables,
-        rule_files=rule_files if rule_files != common else [], reading_options=reading_options)
+        rule_files=rule_files if rule_files != common else [], reading_options=reading_options,
+        based_on=layout.based_on, retired=layout.retired,
+        provenance=_lang_map(meta, version_node, CC.provenance))
+
+
+def _retire(shapes: Graph, retired: set[str]) -> None:
+    """Drop retired clauses from the shapes; a shape or note left naming none is switched off."""
+    if not retired:
+        return
+    for node in list(shapes.subjects(CC.clauseId, None)):
+        names = {str(x) for x in shapes.objects(node, CC.clauseId)}
+        if not names & retired:
+            continue
+        for cid in names & retired:
+            shapes.remove((node, CC.clauseId, Literal(cid)))
+        if not names - retired:
+            for p in (CC.manualReview, CC.deferred):
+                shapes.remove((node, p, None))
+            shapes.add((node, SH.deactivated, Literal(True)))
 
 
 def _parse_all(files: list[Path], hasher) -> Graph:
@@ -377,8 +482,10 @@ class UnknownRulebook(LookupError):
 def catalogue() -> dict[str, list[Path]]:
     """scheme -> its version folders (those with a rulebook.ttl)."""
     out: dict[str, list[Path]] = {}
-    for meta in sorted(SHAPES_DIR.glob("*/*/rulebook.ttl")):
+    for meta in sorted(p for name in META_FILES for p in SHAPES_DIR.glob(f"*/*/{name}")):
         out.setdefault(meta.parent.parent.name, []).append(meta.parent)
+    for folders in out.values():
+        folders.sort()
     return out
 
 
