@@ -9,6 +9,8 @@
     carboncert inventory import FILE...          (maintainers) regenerate clause metadata
     carboncert ontology classify|context         (maintainers) HermiT classification; the JSON-LD context
     carboncert lint [SCHEME…] | test [SCHEME…] | coverage [--format text|json|html]   (maintainers)
+    carboncert docs --out DIR [SCHEME…]          (maintainers) static searchable HTML site of the rulebooks
+    carboncert diff SCHEME FROM TO [--cases DIR] [--format text|json]   (maintainers) compare two versions
 """
 
 from __future__ import annotations
@@ -209,6 +211,34 @@ def cmd_coverage(args) -> int:
     return 0
 
 
+def cmd_docs(args) -> int:
+    from . import docs
+
+    try:
+        written = docs.build(Path(args.out), args.scheme or None)
+    except rulebooks.UnknownRulebook as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"cannot write to {args.out}: {exc.strerror or exc}")
+    print(f"{len(written)} files written to {args.out}; open {Path(args.out) / 'index.html'}")
+    return 0
+
+
+def cmd_diff(args) -> int:
+    from . import diff
+
+    try:
+        result = diff.diff(args.scheme, args.from_version, args.to_version,
+                           Path(args.cases) if args.cases else None)
+    except diff.UsageError as exc:
+        return _fail(str(exc))
+    if args.format == "json":
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+    else:
+        print(diff.render_text(result), end="")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="carboncert", description="Check carbon-certification cases against rulebooks, clause by clause.")
     p.add_argument("--version", action="version", version=ENGINE)
@@ -267,6 +297,19 @@ def parser() -> argparse.ArgumentParser:
     cv = sub.add_parser("coverage", help="(maintainers) clauses encoded / manual_review / not encoded, and untested ones")
     cv.add_argument("--format", choices=("text", "json", "html"), default="text")
     cv.set_defaults(func=cmd_coverage)
+
+    dc = sub.add_parser("docs", help="(maintainers) write a static, searchable HTML site of the rulebooks")
+    dc.add_argument("--out", required=True, metavar="DIR", help="folder to write the site into")
+    dc.add_argument("scheme", nargs="*")
+    dc.set_defaults(func=cmd_docs)
+
+    df = sub.add_parser("diff", help="(maintainers) compare two versions of a rulebook, optionally on cases")
+    df.add_argument("scheme")
+    df.add_argument("from_version", metavar="FROM", help="version as `carboncert rulebooks` prints it, or its folder")
+    df.add_argument("to_version", metavar="TO")
+    df.add_argument("--cases", metavar="DIR", help="validate every case (*.json, recursively) under both versions")
+    df.add_argument("--format", choices=("text", "json"), default="text")
+    df.set_defaults(func=cmd_diff)
 
     o = sub.add_parser("ontology", help="(maintainers) classify the ontology with HermiT, or write the JSON-LD context")
     o.add_argument("action", choices=("classify", "context"))
