@@ -40,7 +40,7 @@ from pathlib import Path
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 
 from .inventory import clause_iri
-from .vocab import CC, CODE, DATA_DIR, RULES_DIR, SH, SHAPES_DIR
+from .vocab import CC, CODE, SH, SHAPES_DIR
 
 
 class ShapesError(Exception):
@@ -264,6 +264,12 @@ class _Layout:
     meta_files: list[Path] = field(default_factory=list)
 
 
+def _home_of(folder: Path) -> Path:
+    """The tree a version folder lives in (<home>/shapes/<scheme>/<version>): its rules and tables are
+    looked up there too, so a copy of a version's files anywhere (a snapshot kept for replay) loads alike."""
+    return folder.resolve().parents[2]
+
+
 def _by_name(base: list[Path], own: list[Path]) -> list[Path]:
     """The base's files with the revision's own files of the same name replacing them, plus new ones."""
     merged = {p.name: p for p in base}
@@ -280,8 +286,9 @@ def _layout(folder: Path) -> _Layout:
         meta = Graph().parse(folder / "rulebook.ttl", format="turtle")
         version_node, clauses = _read_clauses(meta)
         scheme = str(meta.value(version_node, CC.scheme))[len(str(CODE)):]
-        return _Layout(meta, version_node, clauses, _ttl(folder), _ttl(RULES_DIR / scheme / folder.name),
-                       _ttl(DATA_DIR / "tables" / scheme / folder.name), [], meta_files=[folder / "rulebook.ttl"])
+        home = _home_of(folder)
+        return _Layout(meta, version_node, clauses, _ttl(folder), _ttl(home / "rules" / scheme / folder.name),
+                       _ttl(home / "data" / "tables" / scheme / folder.name), [], meta_files=[folder / "rulebook.ttl"])
     own = Graph().parse(folder / "version.ttl", format="turtle")
     node = next(own.subjects(RDF.type, CC.RulebookVersion), None)
     based_on = own.value(node, CC.basedOn) if node is not None else None
@@ -310,8 +317,8 @@ def _layout(folder: Path) -> _Layout:
     if unknown:
         raise ShapesError(f"{folder}/version.ttl retires clause(s) {sorted(unknown)} that {based_on} does not have")
     return _Layout(meta, node, kept, _by_name(base.shape_files, _ttl(folder)),
-                   _by_name(base.rule_files, _ttl(RULES_DIR / scheme / folder.name)),
-                   _by_name(base.table_files, _ttl(DATA_DIR / "tables" / scheme / folder.name)),
+                   _by_name(base.rule_files, _ttl(_home_of(folder) / "rules" / scheme / folder.name)),
+                   _by_name(base.table_files, _ttl(_home_of(folder) / "data" / "tables" / scheme / folder.name)),
                    base.retired + retired, str(based_on), base.meta_files + [folder / "version.ttl"])
 
 
@@ -323,7 +330,7 @@ def load_version(folder: Path) -> RulebookVersion:
     ids = {c.id for c in clauses}
     retired = set(layout.retired)
 
-    common = sorted((SHAPES_DIR / "common").glob("*.ttl"))
+    common = sorted((_home_of(folder) / "shapes" / "common").glob("*.ttl"))
     shape_files = common + layout.shape_files
     rule_files = common + layout.rule_files if layout.rule_files else []
     table_files = layout.table_files
