@@ -252,3 +252,11 @@ def test_diff_usage_errors_exit_2(home, tmp_path):
         p = run("diff", *args, env=env)
         assert p.returncode == 2, (args, p.stderr)
         assert words in p.stderr and "Traceback" not in p.stderr
+
+
+def test_reports_link_every_clause_to_its_page_on_the_site(site):
+    from carboncert import service
+
+    report = service.validate_bytes((EXAMPLES / SCHEME / "conformant.json").read_bytes())
+    for entry in report["clauses"]:
+        assert (site / entry["doc"]).is_file(), entry["clause"]

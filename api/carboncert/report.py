@@ -11,6 +11,7 @@ Status of a clause, in this order:
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from functools import lru_cache
 
@@ -94,7 +95,8 @@ def build_report(case: Case, rulebook: RulebookVersion, results: list[RawResult]
         got = by_clause.get(clause.id, {})
         entry = {"clause": clause.id, "status": "", "severity": clause.severity, "category": clause.category,
                  "checkable": clause.checkable, "encoding": enc,
-                 "text": {"zh": clause.text_zh, "en": clause.statement_en}, "findings": []}
+                 "text": {"zh": clause.text_zh, "en": clause.statement_en},
+                 "doc": DOCS_URL + clause_page(rulebook.scheme, rulebook.slug, clause.id), "findings": []}
         if enc != "encoded":
             entry["status"] = "manual_review"
             entry["review"] = rulebook.manual_review.get(clause.id) or {"zh": clause.text_zh, "en": clause.statement_en}
@@ -143,6 +145,18 @@ def build_report(case: Case, rulebook: RulebookVersion, results: list[RawResult]
         "summary": summary,
         "clauses": entries,
     }
+
+
+# Where the documentation site (`carboncert docs --out DIR`) is published; reports link each clause to
+# its page there. Relative to the site's root unless CARBONCERT_DOCS_URL gives the root's address.
+DOCS_URL = os.environ.get("CARBONCERT_DOCS_URL", "").rstrip("/") + ("/" if os.environ.get("CARBONCERT_DOCS_URL") else "")
+
+
+@lru_cache(maxsize=8192)
+def clause_page(scheme: str, slug: str, clause_id: str) -> str:
+    from .docs import clause_path
+
+    return clause_path(scheme, slug, clause_id)
 
 
 def _finding(graph: Graph, r: RawResult, ann: Annotation, derived: DerivedFacts) -> dict:
