@@ -95,10 +95,13 @@ def test_clauses_json_lists_every_inventory_clause(scheme):
             assert r["encoding"] == "manual_review"
 
 
-def test_rulebooks_lists_five_schemes():
+def test_rulebooks_lists_five_schemes_and_every_version():
     p = run("rulebooks", "--format", "json")
     assert p.returncode == 0
-    assert sorted(r["scheme"] for r in json.loads(p.stdout)) == ["bcc-cams", "cec-cms", "cec-zcf", "cecc-cfp", "cicc-cn"]
+    rows = json.loads(p.stdout)
+    assert sorted({r["scheme"] for r in rows}) == ["bcc-cams", "cec-cms", "cec-zcf", "cecc-cfp", "cicc-cn"]
+    assert [(r["version"], r["effective"]) for r in rows if r["scheme"] == "bcc-cams"] == \
+        [("V2.1", "2026-01-28"), ("V2.2", "2026-06-24")]
 
 
 def test_unknown_scheme_exits_2():

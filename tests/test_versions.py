@@ -42,6 +42,7 @@ def test_the_version_in_force_on_the_reference_date_applies(day, slug):
     assert f"reference date {day}" in report["rulebook"]["applied_because"]
     clauses = {c["clause"] for c in report["clauses"]}
     assert ("5.3.1" in clauses) == (slug == "V2.2")
+    assert ("provenance" in report["rulebook"]) == (slug == "V2.1")  # the reader sees it is reconstructed
 
 
 def test_a_version_asked_for_wins_over_the_date():

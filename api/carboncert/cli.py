@@ -4,7 +4,10 @@
         exit 0 conforms, 1 does not conform, 2 bad input or usage
     carboncert rulebooks
     carboncert clauses SCHEME [--version V] [--format text|json]
-    carboncert serve [--host H] [--port P]
+    carboncert serve [--host H] [--port P]      (no API key configured: loopback only)
+    carboncert cases submit|list|show|versions|validations|validate|record|replay|what-if|same-outcome …
+    carboncert explain CASE VALIDATION CLAUSE   the appeal explanation of one clause of a stored validation
+    carboncert keys add TENANT --role reviewer|appeals|admin | keys list [TENANT]
     carboncert example [SCHEME]                 validate a bundled example (the README's first command)
     carboncert inventory import FILE...          (maintainers) regenerate clause metadata
     carboncert ontology classify|context         (maintainers) HermiT classification; the JSON-LD context
@@ -100,7 +103,9 @@ def rulebook_summaries() -> list[dict]:
                 counts[enc] = counts.get(enc, 0) + 1
             out.append({"scheme": v.scheme, "version": v.version, "slug": v.slug, "doc_no": v.doc_no,
                         "title": v.title, "effective": v.effective.isoformat() if v.effective else None,
-                        "clauses": len(v.clauses), "encoding": counts, "shapes_digest": v.digest})
+                        "clauses": len(v.clauses), "encoding": counts, "shapes_digest": v.digest,
+                        **({"based_on": v.based_on, "retired": v.retired, "provenance": v.provenance}
+                           if v.based_on else {})})
     return out
 
 
@@ -113,6 +118,9 @@ def cmd_rulebooks(args) -> int:
         enc = ", ".join(f"{k} {n}" for k, n in sorted(r["encoding"].items()))
         print(f"{r['scheme']:<9} {r['version'] or '(unnumbered)':<6} {r['doc_no'] or '(no number)':<20} "
               f"effective {r['effective'] or '—':<10}  {r['clauses']} clauses: {enc}  {r['title'].get('zh', '')}")
+        if r.get("based_on"):
+            print(f"{'':<17}written as a change of {r['based_on']}, {len(r['retired'])} clauses retired: "
+                  f"{r['provenance'].get('en', '')}")
     return 0
 
 
@@ -135,13 +143,135 @@ def cmd_clauses(args) -> int:
     return 0
 
 
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def cmd_serve(args) -> int:
     import uvicorn
 
+    from . import register
+    from .register.store import StoreError
     from .server import app
 
+    if not _loopback(args.host):
+        try:
+            keyed = register.get().keys.any()
+        except StoreError as exc:
+            return _fail(str(exc))
+        if not keyed:
+            return _fail(f"refusing to listen on {args.host}: no API key is configured, so the register would be "
+                         "open to anyone who can reach it. Add one (carboncert keys add TENANT --role admin) or "
+                         "serve on 127.0.0.1 / ::1")
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
+
+
+CLI_KEY = "cli"  # the agent the register names for what the local CLI submits and validates
+
+
+def _register_call(args, fn):
+    """Run fn(register, principal) on the local store; print JSON; map errors to exit codes."""
+    from . import register
+    from .register.core import NotFound
+    from .register.records import ValidationTimeout
+    from .register.store import StoreError
+    from .register.tenants import Principal
+
+    try:
+        reg = register.get()
+        who = Principal(args.tenant, "admin", CLI_KEY)
+        out = fn(reg, who)
+    except (StoreError, ValidationTimeout) as exc:
+        return _fail(str(exc), EXIT_INTERNAL)
+    except NotFound as exc:
+        return _fail(str(exc))
+    except CaseError as exc:
+        return _fail(_error_text(exc))
+    except ValueError as exc:
+        return _fail(str(exc))
+    if isinstance(out, bytes):
+        sys.stdout.buffer.write(out)
+    elif isinstance(out, str):
+        print(out)
+    else:
+        print(json.dumps(out, ensure_ascii=False, indent=1))
+    return 0
+
+
+def cmd_cases(args) -> int:
+    action = args.action
+
+    def go(reg, who):
+        if action == "submit":
+            path = Path(args.case)
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise ValueError(f"cannot read {args.case}: {exc.strerror}") from None
+            fmt = caseio.media_format(args.media_type, path.name)
+            media = args.media_type or {"json": "application/json", "jsonld": "application/ld+json",
+                                        "turtle": "text/turtle"}[fmt]
+            return reg.submit(who, data, fmt, media)
+        if action == "list":
+            return reg.case_ids(who.tenant)
+        if action == "show":
+            return reg.case(who.tenant, args.id, args.case_version)["content"]
+        if action == "versions":
+            return reg.versions(who.tenant, args.id)
+        if action == "validations":
+            return reg.records(who.tenant, args.id)
+        if action == "validate":
+            rec = reg.validate(who, args.id, args.case_version, as_of=args.as_of, rulebook_version=args.rulebook,
+                               readings=dict(args.reading or []))
+            if args.full:
+                return rec
+            failed = [e["clause"] for e in rec["report"]["clauses"] if e["status"] in ("failed", "missing_information")]
+            return {k: v for k, v in rec.items() if k != "report"} | {"summary": rec["report"]["summary"],
+                                                                       "failed_or_missing": failed}
+        if action == "record":
+            return reg.record(who.tenant, args.id, args.validation)
+        if action == "replay":
+            rec = reg.record(who.tenant, args.id, args.validation)
+            return {"id": args.validation, "identical": reg.replay(who.tenant, args.id, args.validation) == rec["report"]}
+        if action == "what-if":
+            try:
+                patch = json.loads(Path(args.patch).read_text(encoding="utf-8")) if args.patch != "-" else json.load(sys.stdin)
+            except (OSError, json.JSONDecodeError) as exc:
+                raise ValueError(f"cannot read the patch {args.patch}: {exc}") from None
+            return reg.what_if(who, args.id, patch, args.case_version, as_of=args.as_of, rulebook_version=args.rulebook)
+        if action == "same-outcome":
+            return reg.same_outcome(who.tenant, args.scheme, args.rulebook_version, args.clause, args.status)
+        raise ValueError(f"unknown action {action}")
+
+    return _register_call(args, go)
+
+
+def cmd_explain(args) -> int:
+    from .register.explain import explain
+
+    return _register_call(args, lambda reg, who: explain(reg, who.tenant, args.case, args.validation, args.clause))
+
+
+def cmd_keys(args) -> int:
+    def go(reg, who):
+        if args.action == "list":
+            return reg.keys.list(args.tenant_filter)
+        if not args.tenant or not args.role:
+            raise ValueError("keys add TENANT --role reviewer|appeals|admin")
+        key, p = reg.keys.add(args.tenant, args.role)
+        return f"added a {p.role} key {p.key_id} for tenant {p.tenant}; it is shown once, keep it: {key}"
+
+    args.tenant_filter = args.tenant if args.action == "list" else None
+    args.tenant = args.tenant or "local"
+    return _register_call(args, go)
 
 
 def cmd_inventory(args) -> int:
@@ -278,6 +408,66 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.set_defaults(func=cmd_serve)
+
+    cs = sub.add_parser("cases", help="the case register on the local store (CARBONCERT_STORE; docs/REGISTER.md)")
+    csub = cs.add_subparsers(dest="action", required=True)
+
+    def reg_opts(sp):
+        sp.add_argument("--tenant", default="local", help="tenant whose register to use (default: local)")
+
+    x = csub.add_parser("submit", help="store a case file as a new version")
+    x.add_argument("case")
+    x.add_argument("--media-type")
+    reg_opts(x)
+    x = csub.add_parser("list", help="the tenant's case ids")
+    reg_opts(x)
+    for name, helptext in (("show", "the bytes of a version exactly as submitted"), ("versions", "every version"),
+                           ("validations", "the case's validation records")):
+        x = csub.add_parser(name, help=helptext)
+        x.add_argument("id")
+        x.add_argument("--case-version", type=int)
+        reg_opts(x)
+    x = csub.add_parser("validate", help="validate a stored version and store the record")
+    x.add_argument("id")
+    x.add_argument("--case-version", type=int, help="the case version (default: the latest)")
+    x.add_argument("--rulebook", help="rulebook version (default: in force on the case's reference date)")
+    x.add_argument("--as-of", type=_date)
+    x.add_argument("--reading", type=_reading, action="append", metavar="CLAUSE=OPTION")
+    x.add_argument("--full", action="store_true", help="print the whole record, report included")
+    reg_opts(x)
+    for name in ("record", "replay"):
+        x = csub.add_parser(name, help="a validation record" if name == "record" else "re-run a record from its snapshot")
+        x.add_argument("id")
+        x.add_argument("validation")
+        reg_opts(x)
+    x = csub.add_parser("what-if", help="the clause outcomes an RFC 6902 patch (a JSON file, - for stdin) would change")
+    x.add_argument("id")
+    x.add_argument("patch")
+    x.add_argument("--case-version", type=int)
+    x.add_argument("--rulebook")
+    x.add_argument("--as-of", type=_date)
+    reg_opts(x)
+    x = csub.add_parser("same-outcome", help="cases whose latest record gives a clause the same status")
+    x.add_argument("scheme")
+    x.add_argument("rulebook_version", metavar="VERSION")
+    x.add_argument("clause")
+    x.add_argument("--status", choices=("failed", "missing_information", "passed", "not_applicable", "manual_review"),
+                   default="failed")
+    reg_opts(x)
+    cs.set_defaults(func=cmd_cases)
+
+    ex = sub.add_parser("explain", help="why a clause came out as it did in a stored validation (for an appeal)")
+    ex.add_argument("case")
+    ex.add_argument("validation")
+    ex.add_argument("clause")
+    ex.add_argument("--tenant", default="local")
+    ex.set_defaults(func=cmd_explain)
+
+    k = sub.add_parser("keys", help="API keys (tenants and roles) in the local store; the key is the last word printed")
+    k.add_argument("action", choices=("add", "list"))
+    k.add_argument("tenant", nargs="?")
+    k.add_argument("--role", choices=("reviewer", "appeals", "admin"))
+    k.set_defaults(func=cmd_keys)
 
     i = sub.add_parser("inventory", help="(maintainers) regenerate clause metadata from inventories")
     i.add_argument("action", choices=("import",))

@@ -136,7 +136,9 @@ def build_report(case: Case, rulebook: RulebookVersion, results: list[RawResult]
         "scheme": rulebook.scheme,
         "rulebook": {"doc_no": rulebook.doc_no, "version": rulebook.version,
                      "effective": rulebook.effective.isoformat() if rulebook.effective else None,
-                     "title": rulebook.title, "applied_because": applied_because},
+                     "title": rulebook.title, "applied_because": applied_because,
+                     **({"based_on": rulebook.based_on, "provenance": rulebook.provenance}
+                        if rulebook.based_on else {})},
         "as_of": as_of.isoformat(),
         "as_of_source": as_of_source,
         "conforms": conforms,
