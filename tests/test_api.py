@@ -121,7 +121,10 @@ def test_chunked_body_over_the_limit_is_413_while_reading(base):
 
 def test_rulebooks_and_clauses(base):
     r = httpx.get(base + "/v1/rulebooks")
-    assert r.status_code == 200 and len(r.json()["rulebooks"]) == 5
+    assert r.status_code == 200
+    assert sorted((b["scheme"], b["slug"]) for b in r.json()["rulebooks"]) == [
+        ("bcc-cams", "V2.1"), ("bcc-cams", "V2.2"), ("cec-cms", "A-2"), ("cec-zcf", "A-0"),
+        ("cecc-cfp", "unnumbered"), ("cicc-cn", "C-0")]
     r = httpx.get(base + "/v1/rulebooks/bcc-cams/V2.2/clauses")
     assert r.status_code == 200 and r.json()["clauses"][0]["clause"] == "1.1"
     r = httpx.get(base + "/v1/rulebooks/bcc-cams/V2.2/clauses/7.4.4.1(2)")

@@ -36,6 +36,12 @@ app = FastAPI(
                 f"Case bodies are limited to {caseio.MAX_CASE_BYTES} bytes and {caseio.MAX_TRIPLES} triples.",
 )
 
+# The case register (/v1/cases…, docs/REGISTER.md); included first, so its
+# /v1/rulebooks/{scheme}/{version}/clauses/{clause}/cases is matched before the one-clause route below.
+from .register_api import router as _register_router  # noqa: E402
+
+app.include_router(_register_router)
+
 
 def _error(status: int, body: dict) -> JSONResponse:
     return JSONResponse(status_code=status, content=body)
