@@ -187,6 +187,10 @@ def test_admin_adds_keys_for_its_own_tenant_and_every_access_is_logged(server):
     assert r.status_code == 201 and r.json()["tenant"] == "acme"
     new = {"Authorization": "Bearer " + r.json()["key"]}
     assert httpx.get(url + "/v1/cases", headers=new, timeout=30).status_code == 200
+    # a denied request and a forbidden one, made here: the test must not rely on others' requests
+    assert httpx.get(url + "/v1/cases", headers={"Authorization": "Bearer wrong"}, timeout=30).status_code == 401
+    assert httpx.post(url + "/v1/cases", content=_bad_case(), headers={**new, "Content-Type": "application/json"},
+                      timeout=30).status_code == 403
     log = [json.loads(line) for line in (server["store"] / "audit.log").read_text(encoding="utf-8").splitlines()]
     assert all(set(e) >= {"time", "tenant", "role", "action", "outcome", "status"} for e in log)
     assert any(e["action"] == "add_key" and e["tenant"] == "acme" and e["role"] == "admin" and e["status"] == 201

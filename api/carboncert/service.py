@@ -22,6 +22,13 @@ def validate_case(case: caseio.Case, *, scheme: str | None = None, version: str 
                   readings: dict[str, str] | None = None, only_clauses: set[str] | None = None,
                   rules_backend: str | None = None):
     """The report; `readings` picks alternative readings of clauses the rulebook leaves open."""
+    rulebook, why, when, source = choose(case, scheme, version, as_of)
+    return evaluate(case, rulebook, when, source, why, readings=readings, backend=backend,
+                    rules_backend=rules_backend, only_clauses=only_clauses, with_graph=with_graph)
+
+
+def choose(case: caseio.Case, scheme: str | None = None, version: str | None = None, as_of: date | None = None):
+    """(rulebook version, why it applies, as_of, where as_of came from) for a case."""
     scheme = scheme or case.scheme
     if not scheme:
         raise CaseError("the case names no scheme: give \"scheme\" in the case or ask for one", field="scheme")
@@ -32,14 +39,22 @@ def validate_case(case: caseio.Case, *, scheme: str | None = None, version: str 
         rulebook, why = rulebooks.select(scheme, version or case.version, case.reference_date or when)
     except rulebooks.UnknownRulebook as exc:
         raise CaseError(str(exc), field="scheme" if "scheme" in str(exc) else "rulebookVersion") from None
+    return rulebook, why, when, source
+
+
+def evaluate(case: caseio.Case, rulebook: rulebooks.RulebookVersion, as_of: date, as_of_source: str,
+             applied_because: str, *, readings: dict[str, str] | None = None, backend: str | None = None,
+             rules_backend: str | None = None, only_clauses: set[str] | None = None, with_graph: bool = False):
+    """Case -> graph -> rules -> shapes -> report, against a rulebook version already chosen (the
+    register replays records through here with the version kept in a snapshot)."""
     try:
         selection = rulebook.selection(readings)
     except KeyError as exc:
         raise CaseError(exc.args[0], field="reading") from None
-    graph = engine.prepare(case, when)
+    graph = engine.prepare(case, as_of)
     case_nt = engine.run_rules(graph, rulebook, rules_backend or backend)
     results, shacl_report = engine.run_shapes(graph, rulebook, backend, selection, only_clauses, case_nt)
-    built = report.build_report(case, rulebook, results, when, source, why, selection)
+    built = report.build_report(case, rulebook, results, as_of, as_of_source, applied_because, selection)
     if with_graph:
         return built, report.linked_report_graph(shacl_report(), rulebook)
     return built

@@ -12,8 +12,7 @@ import os
 import threading
 from datetime import date
 
-from .. import caseio, engine, report, rulebooks, service
-from ..caseio import CaseError
+from .. import caseio, rulebooks, service
 
 DEFAULT_TIMEOUT = 60.0  # seconds a validation may take before the caller gets 503
 DEFAULT_WORKERS = 2  # validations running at once; more waiting get 503 at once
@@ -25,27 +24,12 @@ class ValidationTimeout(Exception):
 
 def choose(case: caseio.Case, version: str | None, as_of: date | None):
     """(rulebook version, why it applied, as_of, as_of source): the service's own choice."""
-    scheme = case.scheme
-    if not scheme:
-        raise CaseError("the case names no scheme: give \"scheme\" in the case", field="scheme")
-    when, source = service.resolve_as_of(as_of, case)
-    try:
-        rulebook, why = rulebooks.select(scheme, version or case.version, case.reference_date or when)
-    except rulebooks.UnknownRulebook as exc:
-        raise CaseError(str(exc), field="scheme" if "scheme" in str(exc) else "rulebookVersion") from None
-    return rulebook, why, when, source
+    return service.choose(case, None, version, as_of)
 
 
 def run(case: caseio.Case, rulebook: rulebooks.RulebookVersion, as_of: date, as_of_source: str,
         applied_because: str, readings: dict[str, str] | None = None) -> dict:
-    try:
-        selection = rulebook.selection(readings)
-    except KeyError as exc:
-        raise CaseError(exc.args[0], field="reading") from None
-    graph = engine.prepare(case, as_of)
-    case_nt = engine.run_rules(graph, rulebook, None)
-    results, _ = engine.run_shapes(graph, rulebook, None, selection, None, case_nt)
-    return report.build_report(case, rulebook, results, as_of, as_of_source, applied_because, selection)
+    return service.evaluate(case, rulebook, as_of, as_of_source, applied_because, readings=readings)
 
 
 class Limiter:
