@@ -133,7 +133,7 @@ class RulebookVersion:
         key = ("subset", frozenset(clauses), selection)
         with self._lock:
             if key not in self._compiled:
-                full = self._graph_for(selection)
+                full = self.shapes  # not _graph_for: copying every shape per subset is what made this slow
                 out = Graph()
                 seen: set = set()
 
@@ -150,6 +150,8 @@ class RulebookVersion:
                 for node, found in self.node_shape_clauses.items():
                     if found & clauses:
                         copy(node)
+                for shape in self._switched_off(selection) & seen:
+                    out.add((shape, SH.deactivated, Literal(True)))
                 self._compiled[key] = out
             return self._compiled[key]
 
@@ -172,10 +174,14 @@ class RulebookVersion:
             chosen.add((cid, asked.get(cid, default)))
         return frozenset(chosen)
 
+    def _switched_off(self, selection: frozenset[tuple[str, str]]) -> set:
+        """The node shapes of the alternative readings not selected."""
+        return {shape for cid, options in self.reading_options.items() for name, o in options.items()
+                if (cid, name) not in selection for shape in o["shapes"]}
+
     def _graph_for(self, selection: frozenset[tuple[str, str]]) -> Graph:
         """The shapes with every alternative reading not selected switched off (sh:deactivated)."""
-        off = [shape for cid, options in self.reading_options.items() for name, o in options.items()
-               if (cid, name) not in selection for shape in o["shapes"]]
+        off = self._switched_off(selection)
         if not off:
             return self.shapes
         graph = Graph()

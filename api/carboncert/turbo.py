@@ -45,18 +45,23 @@ def expand(compiled, source: str, tables: str = "") -> str:
     return "".join(line + "\n" for line in expanded.splitlines() if line not in known)
 
 
-def validate(compiled, source: str, parts: int = 1) -> tuple[list[dict], str]:
+def validate(compiled, source: str, parts: int = 1, shapes: list[str] | None = None) -> tuple[list[dict], str]:
     """Validate `source` (N-Triples or N-Quads text); the results as dicts of rdflib terms, and the
     report's N-Triples (turned into a graph only when someone asks for it).
 
-    `parts` > 1 splits the shapes with targets into that many groups run on as many threads (the
-    engine releases the GIL): a case's latency then uses every core. The groups' results are the
-    same results (each shape's results depend on that shape only); the report text is then the
-    groups' reports one after the other, so ask for one part when the report graph is wanted."""
-    if parts <= 1:
-        return read_results(_run(compiled, source, [])), ""
-    groups = [shapes[i::parts] for shapes in [targeted_shapes(compiled)] for i in range(parts)]
-    reports = list(_pool(parts).map(lambda group: _run(compiled, source, group), groups))
+    `shapes` limits the run to those shapes (IRIs of shapes with targets). `parts` > 1 splits the
+    shapes with targets into that many groups run on as many threads (the engine releases the GIL): a
+    case's latency then uses every core. The groups' results are the same results (each shape's results
+    depend on that shape only); the report text is then not kept, so ask for one part when the report
+    graph is wanted."""
+    if shapes is None and parts <= 1:
+        report = _run(compiled, source, [])
+        return read_results(report), report
+    chosen = targeted_shapes(compiled) if shapes is None else sorted(shapes)
+    if not chosen:
+        return [], ""
+    groups = [g for g in (chosen[i::parts] for i in range(max(parts, 1))) if g]
+    reports = list(_pool(len(groups)).map(lambda group: _run(compiled, source, group), groups))
     return [r for report in reports for r in read_results(report)], ""
 
 
