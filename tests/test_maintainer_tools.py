@@ -41,3 +41,11 @@ def test_clause_test_runner_prints_a_closing_summary(tmp_path):
     p = run("test", "cecc-cfp")
     assert p.stdout.strip().splitlines()[-1].split(",")[0].endswith("passed")
     assert p.returncode == 0, p.stdout[-2000:]
+
+
+def test_lint_is_clean_on_main():
+    """Every clause of every version is encoded, manual_review or deferred with a reason; shapes pass
+    SHACL-SHACL; messages are bilingual; terms exist; clause metadata matches the inventories."""
+    p = run("lint")
+    assert p.returncode == 0, p.stdout[-3000:]
+    assert p.stdout.strip().endswith("0 finding(s)")
