@@ -260,3 +260,18 @@ def test_reports_link_every_clause_to_its_page_on_the_site(site):
     report = service.validate_bytes((EXAMPLES / SCHEME / "conformant.json").read_bytes())
     for entry in report["clauses"]:
         assert (site / entry["doc"]).is_file(), entry["clause"]
+
+
+def test_diff_over_the_register_takes_each_cases_latest_version(tmp_path):
+    """`--register`: the cases kept in the case register stand in for a folder (BCC V2.1 → V2.2)."""
+    env = dict(os.environ, CARBONCERT_STORE=str(tmp_path / "store"))
+    case = EXAMPLES / "bcc-cams" / "nonconformant-data-quality.json"
+    submitted = run("cases", "submit", str(case), env=env)
+    assert submitted.returncode == 0, submitted.stderr
+    p = run("diff", "bcc-cams", "V2.1", "V2.2", "--register", "--format", "json", env=env)
+    assert p.returncode == 0, p.stderr
+    cases = json.loads(p.stdout)["cases"]
+    assert cases["checked"] == 1 and cases["folder"] == "register (tenant local)"
+    [changed] = cases["changed"]
+    assert changed["conforms"] == {"from": True, "to": False}
+    assert {"clause": "6.2[1]", "from": None, "to": "failed"} in changed["clauses"]

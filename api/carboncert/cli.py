@@ -359,7 +359,8 @@ def cmd_diff(args) -> int:
 
     try:
         result = diff.diff(args.scheme, args.from_version, args.to_version,
-                           Path(args.cases) if args.cases else None)
+                           Path(args.cases) if args.cases else None,
+                           register_tenant=args.tenant if args.register else None)
     except diff.UsageError as exc:
         return _fail(str(exc))
     if args.format == "json":
@@ -498,6 +499,9 @@ def parser() -> argparse.ArgumentParser:
     df.add_argument("from_version", metavar="FROM", help="version as `carboncert rulebooks` prints it, or its folder")
     df.add_argument("to_version", metavar="TO")
     df.add_argument("--cases", metavar="DIR", help="validate every case (*.json, recursively) under both versions")
+    df.add_argument("--register", action="store_true",
+                    help="also validate the latest version of every case of --tenant in the register (CARBONCERT_STORE)")
+    df.add_argument("--tenant", default="local", help="the register tenant whose cases --register takes (default: local)")
     df.add_argument("--format", choices=("text", "json"), default="text")
     df.set_defaults(func=cmd_diff)
 

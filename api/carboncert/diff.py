@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -196,23 +197,43 @@ def _statuses(report: dict) -> dict[str, str]:
     return {c["clause"]: c["status"] for c in report["clauses"]}
 
 
-def compare_cases(a: rulebooks.RulebookVersion, b: rulebooks.RulebookVersion, folder: Path,
-                  progress_stream=None) -> dict:
-    """Validate every case under both versions; the cases whose clause outcomes change."""
+def folder_cases(folder: Path) -> list[tuple[str, Callable[[], bytes]]]:
+    """Every case file (*.json, recursively) under a folder, as (name, reader)."""
     if not folder.is_dir():
         raise UsageError(f"no such folder: {folder}")
-    files = sorted(p for p in folder.rglob("*.json") if p.is_file())
+    return [(p.relative_to(folder).as_posix(), p.read_bytes) for p in sorted(folder.rglob("*.json")) if p.is_file()]
+
+
+def register_cases(tenant: str) -> list[tuple[str, Callable[[], bytes]]]:
+    """The latest version of every case of a tenant in the register (CARBONCERT_STORE)."""
+    from . import register
+    from .register.store import StoreError
+
+    try:
+        reg = register.get()
+        ids = reg.case_ids(tenant)
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+
+    def reader(cid: str) -> Callable[[], bytes]:
+        return lambda: reg.case(tenant, cid)["content"]
+
+    return [(f"{cid} (register, tenant {tenant})", reader(cid)) for cid in ids]
+
+
+def compare_cases(a: rulebooks.RulebookVersion, b: rulebooks.RulebookVersion,
+                  cases: list[tuple[str, Callable[[], bytes]]], where: str, progress_stream=None) -> dict:
+    """Validate every case under both versions; the cases whose clause outcomes change."""
     changed, skipped, others = [], [], []
     same = 0
     order = {c.id: i for i, c in enumerate(b.clauses)}
     order.update({c.id: len(order) + i for i, c in enumerate(a.clauses) if c.id not in order})
-    progress = _Progress(len(files), progress_stream)
+    progress = _Progress(len(cases), progress_stream)
     try:
-        for i, path in enumerate(files, 1):
-            rel = path.relative_to(folder).as_posix()
+        for i, (rel, read) in enumerate(cases, 1):
             progress.update(i, rel)
             try:
-                data = path.read_bytes()
+                data = read()
                 scheme = caseio.parse_case(data).scheme
                 if scheme and scheme != a.scheme:
                     others.append(rel)
@@ -220,8 +241,8 @@ def compare_cases(a: rulebooks.RulebookVersion, b: rulebooks.RulebookVersion, fo
                 ra = service.validate_bytes(data, scheme=a.scheme, version=a.slug)
                 rb = service.validate_bytes(data, scheme=b.scheme, version=b.slug)
             except CaseError as exc:
-                where = f" (line {exc.line}, column {exc.column})" if exc.line is not None else ""
-                skipped.append({"file": rel, "reason": exc.message + where})
+                where_in = f" (line {exc.line}, column {exc.column})" if exc.line is not None else ""
+                skipped.append({"file": rel, "reason": exc.message + where_in})
                 continue
             except OSError as exc:
                 skipped.append({"file": rel, "reason": f"cannot read: {exc.strerror}"})
@@ -237,7 +258,7 @@ def compare_cases(a: rulebooks.RulebookVersion, b: rulebooks.RulebookVersion, fo
                 same += 1
     finally:
         progress.close()
-    return {"folder": str(folder), "checked": len(files) - len(skipped) - len(others), "unchanged": same,
+    return {"folder": where, "checked": len(cases) - len(skipped) - len(others), "unchanged": same,
             "changed": changed, "skipped": skipped, "other_schemes": others}
 
 
@@ -248,13 +269,19 @@ def _version_info(v: rulebooks.RulebookVersion) -> dict:
             "effective": v.effective.isoformat() if v.effective else None, "shapes_digest": v.digest}
 
 
-def diff(scheme: str, from_name: str, to_name: str, cases: Path | None = None, progress_stream=None) -> dict:
+def diff(scheme: str, from_name: str, to_name: str, cases: Path | None = None, progress_stream=None,
+         register_tenant: str | None = None) -> dict:
+    """Clauses added, removed and changed; with a folder of cases (or a tenant's cases in the register),
+    the cases whose outcomes change."""
     a, b = resolve(scheme, from_name), resolve(scheme, to_name)
-    if cases is not None and not cases.is_dir():
-        raise UsageError(f"no such folder: {cases}")
+    sources = folder_cases(cases) if cases is not None else None
+    if register_tenant is not None:
+        sources = (sources or []) + register_cases(register_tenant)
+    where = " + ".join(w for w in (str(cases) if cases is not None else "",
+                                   f"register (tenant {register_tenant})" if register_tenant is not None else "") if w)
     out = {"scheme": scheme, "from": _version_info(a), "to": _version_info(b)}
     out.update(compare(a, b))
-    out["cases"] = compare_cases(a, b, cases, progress_stream) if cases is not None else None
+    out["cases"] = compare_cases(a, b, sources, where, progress_stream) if sources is not None else None
     return out
 
 
