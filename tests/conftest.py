@@ -1,6 +1,10 @@
-import json
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -15,3 +19,27 @@ def example_bytes(scheme: str, name: str = "conformant") -> bytes:
 @pytest.fixture
 def example():
     return example_bytes
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(env=None) -> tuple[subprocess.Popen, str]:
+    """A real uvicorn serving carboncert on a free loopback port; (process, base URL) once it answers."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "carboncert.server:app", "--host", "127.0.0.1",
+                             "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if httpx.get(url + "/v1/rulebooks", timeout=2).status_code == 200:
+                return proc, url
+        except httpx.TransportError:
+            time.sleep(0.2)
+    proc.kill()
+    pytest.fail("server did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])

@@ -1,42 +1,20 @@
 """The HTTP API against a real uvicorn server on loopback."""
 
 import json
-import socket
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 
 from carboncert import caseio
 
-from conftest import EXAMPLES, ROOT
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from conftest import EXAMPLES, start_server
 
 
 @pytest.fixture(scope="module")
 def base():
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "carboncert.server:app", "--host", "127.0.0.1",
-                             "--port", str(port), "--log-level", "warning"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if httpx.get(url + "/v1/rulebooks", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("server did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+    proc, url = start_server()
     yield url
     proc.terminate()
     proc.wait(timeout=10)

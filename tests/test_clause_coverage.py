@@ -6,7 +6,6 @@ from collections import defaultdict
 import pytest
 
 from carboncert import clausetests, rulebooks
-from carboncert.vocab import SHAPES_DIR
 
 FOUNDATION = {"eligibility", "application_documents", "competence", "team_composition",
               "certificate_content", "certificate_validity"}

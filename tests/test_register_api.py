@@ -2,45 +2,20 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, ROOT, free_port, start_server
 
 pytestmark = pytest.mark.xdist_group("register-server")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _cli(env, *args) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "carboncert.cli", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=120)
-
-
-def start_server(env) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "carboncert.server:app", "--host", "127.0.0.1",
-                             "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if httpx.get(url + "/v1/rulebooks", timeout=2).status_code == 200:
-                return proc, url
-        except httpx.TransportError:
-            time.sleep(0.2)
-    proc.kill()
-    pytest.fail("server did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
 
 
 @pytest.fixture(scope="module")
@@ -201,5 +176,5 @@ def test_admin_adds_keys_for_its_own_tenant_and_every_access_is_logged(server):
 
 def test_serve_without_keys_binds_loopback_only(tmp_path):
     env = dict(os.environ, CARBONCERT_STORE=str(tmp_path / "empty"))
-    out = _cli(env, "serve", "--host", "0.0.0.0", "--port", str(_free_port()))
+    out = _cli(env, "serve", "--host", "0.0.0.0", "--port", str(free_port()))
     assert out.returncode == 2 and "no API key is configured" in out.stderr

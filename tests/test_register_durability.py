@@ -10,8 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from conftest import EXAMPLES
-from test_register_api import start_server
+from conftest import EXAMPLES, start_server
 
 pytestmark = pytest.mark.xdist_group("register-durability")
 

@@ -2,7 +2,6 @@
 
 import json
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -14,7 +13,7 @@ from carboncert.register import NotFound, Register
 from carboncert.register.remote import SparqlBackend
 from carboncert.register.tenants import Principal
 
-from conftest import example_bytes
+from conftest import example_bytes, free_port
 
 pytestmark = pytest.mark.xdist_group("register-remote")
 
@@ -23,18 +22,12 @@ ISQL = shutil.which("isql-vt") or shutil.which("isql")
 INI = "/etc/virtuoso-opensource-7/virtuoso.ini"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory):
     if not VIRTUOSO or not ISQL:
         pytest.skip("no SPARQL server binary: install Debian's virtuoso-opensource (virtuoso-t, isql-vt) to run these")
     folder = tmp_path_factory.mktemp("virtuoso")
-    sql, http = _free_port(), _free_port()
+    sql, http = free_port(), free_port()
     ini = open(INI, encoding="utf-8").read() if shutil.os.path.exists(INI) else ""
     if not ini:
         pytest.skip(f"virtuoso-t is installed but its default configuration {INI} is missing")

@@ -9,9 +9,9 @@ from carboncert import rulebooks, service
 from carboncert.caseio import CaseError
 from carboncert.register import NotFound, Register, snapshots
 from carboncert.register import records as records_mod
-from carboncert.register.tenants import LOCAL, Principal
+from carboncert.register.tenants import Principal
 
-from conftest import EXAMPLES, ROOT, example_bytes
+from conftest import ROOT, example_bytes
 
 REVIEWER = Principal("acme", "reviewer", "k1")
 OTHER = Principal("beta", "reviewer", "k2")

@@ -29,6 +29,7 @@ from fastapi.responses import JSONResponse, Response
 
 from . import caseio, register
 from .caseio import CaseError
+from .http_body import read_body
 from .register.core import NotFound
 from .register.records import ValidationTimeout
 from .register.store import StoreError
@@ -95,19 +96,6 @@ async def _handle(request: Request, permission: str, action: str, target: str, f
     return response
 
 
-async def _body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise CaseError(f"body is {declared} bytes; the limit is {limit} bytes", status=413, limit=limit)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise CaseError(f"body exceeds the limit of {limit} bytes", status=413, limit=limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _readings(items: list[str]) -> dict[str, str]:
     out = {}
     for item in items:
@@ -123,7 +111,7 @@ async def submit_case(request: Request):
     async def go(reg, who):
         media = request.headers.get("content-type") or "application/json"
         fmt = caseio.media_format(media)
-        data = await _body(request, caseio.MAX_CASE_BYTES)
+        data = await read_body(request, caseio.MAX_CASE_BYTES)
         got = await run_in_threadpool(reg.submit, who, data, fmt, media.split(";")[0].strip().lower())
         return {"id": got["id"], "version": got["version"], "digest": got["digest"]}
     return await _handle(request, "write", "submit", "", go, status=201)
@@ -204,7 +192,7 @@ async def explain_clause(request: Request, case_id: str, vid: str, clause: str):
 async def what_if(request: Request, case_id: str, version: int | None = Query(None, ge=1),
                   as_of: date | None = Query(None), rulebook: str | None = Query(None)):
     async def go(reg, who):
-        data = await _body(request, PATCH_LIMIT)
+        data = await read_body(request, PATCH_LIMIT)
         try:
             body = json.loads(data)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -234,7 +222,7 @@ async def same_outcome(request: Request, scheme: str, version: str, clause: str,
 @router.post("/v1/keys", status_code=201, summary="(admin) A new API key for the admin's own tenant")
 async def add_key(request: Request):
     async def go(reg, who):
-        data = await _body(request, 4096)
+        data = await read_body(request, 4096)
         try:
             body = json.loads(data or b"{}")
         except (UnicodeDecodeError, json.JSONDecodeError):

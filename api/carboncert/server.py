@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import ENGINE, __version__, caseio, rulebooks, service
 from .caseio import CaseError
+from .http_body import read_body
 from .cli import clause_rows, rulebook_summaries
 from .render import render_text
 from .rulebooks import ShapesError
@@ -69,20 +70,6 @@ async def _internal(_: Request, exc: Exception):
     log.exception("internal error")
     kind = "rulebook shapes" if isinstance(exc, ShapesError) else "server"
     return _error(500, {"error": f"internal {kind} error; this is not a problem with the case"})
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The body, refused with 413 as soon as it passes the limit (Content-Length or chunked)."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise CaseError(f"body is {declared} bytes; the limit is {limit} bytes", status=413, limit=limit)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise CaseError(f"body exceeds the limit of {limit} bytes", status=413, limit=limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 @app.post("/v1/validate", summary="Validate a case and return the clause-by-clause report",
