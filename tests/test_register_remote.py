@@ -1,6 +1,7 @@
 """The register on a real remote SPARQL 1.1 server (Virtuoso Open Source) on loopback."""
 
 import json
+import os
 import shutil
 import subprocess
 import time
@@ -17,15 +18,34 @@ from conftest import example_bytes, free_port
 
 pytestmark = pytest.mark.xdist_group("register-remote")
 
-VIRTUOSO = shutil.which("virtuoso-t")
-ISQL = shutil.which("isql-vt") or shutil.which("isql")
 INI = "/etc/virtuoso-opensource-7/virtuoso.ini"
+
+
+def _virtuoso() -> tuple[str | None, str | None, str]:
+    """(virtuoso-t, isql, why not). Under CI (CI=true) or with CARBONCERT_INSTALL_TEST_SERVERS=1, as root
+    with apt-get, Debian's virtuoso-opensource is installed when missing: the machines this project runs
+    on reach Debian's packages, so the test skips only where it truly cannot have a server."""
+    found = shutil.which("virtuoso-t"), shutil.which("isql-vt") or shutil.which("isql")
+    if all(found):
+        return *found, ""
+    allowed = os.environ.get("CI") == "true" or os.environ.get("CARBONCERT_INSTALL_TEST_SERVERS") == "1"
+    if not (allowed and shutil.which("apt-get") and os.geteuid() == 0):
+        return None, None, ("no SPARQL server binary: install Debian's virtuoso-opensource (virtuoso-t, isql-vt), "
+                            "or run as root with CARBONCERT_INSTALL_TEST_SERVERS=1 to have the test install it")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "virtuoso-opensource"]):
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+        if done.returncode != 0:
+            return None, None, f"installing virtuoso-opensource failed: {' '.join(cmd)}: {done.stderr[-500:]}"
+    found = shutil.which("virtuoso-t"), shutil.which("isql-vt") or shutil.which("isql")
+    return (*found, "") if all(found) else (None, None, "virtuoso-opensource installed but virtuoso-t/isql not found")
 
 
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory):
-    if not VIRTUOSO or not ISQL:
-        pytest.skip("no SPARQL server binary: install Debian's virtuoso-opensource (virtuoso-t, isql-vt) to run these")
+    VIRTUOSO, ISQL, why_not = _virtuoso()
+    if why_not:
+        pytest.skip(why_not)
     folder = tmp_path_factory.mktemp("virtuoso")
     sql, http = free_port(), free_port()
     ini = open(INI, encoding="utf-8").read() if shutil.os.path.exists(INI) else ""
