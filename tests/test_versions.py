@@ -102,6 +102,27 @@ def test_a_revision_retires_overrides_and_adds_by_file(tmp_path):
     assert version.title == base.title and version.doc_no == base.doc_no
 
 
+def test_a_revision_replaces_the_shapes_of_a_clause_its_own_shapes_name(tmp_path):
+    from rdflib import Literal
+    from rdflib.namespace import SH
+
+    from carboncert.vocab import CC
+
+    own = """:dishonesty-again a sh:NodeShape ; cc:clauseId "4.2.1(1)[s2]" ; sh:targetClass cc:CertificationCase ;
+        sh:property [ sh:path cc:client ; sh:minCount 1 ; sh:message "新"@zh , "new"@en ; cc:remedy "改"@zh , "fix"@en ] .
+    """
+    rev = _revision(tmp_path, _VERSION + ".", {"override.ttl": own})
+    base = rulebooks.load_version(rev.parent / "unnumbered")
+    version = rulebooks.load_version(rev)
+    named = {str(n) for n, a in version.annotations.items()
+             if "4.2.1(1)[s2]" in a.clauses and not str(n).startswith("urn:")}  # (urn: = its property shape)
+    assert named == {"https://w3id.org/carboncert/shapes/cecc-cfp/rev/dishonesty-again"}
+    replaced = [n for n, a in base.annotations.items() if "4.2.1(1)[s2]" in a.clauses and not str(n).startswith("urn:")]
+    assert replaced and all((n, SH.deactivated, Literal(True)) in version.shapes for n in replaced)
+    assert version.encoding["4.2.1(1)[s2]"] == "encoded"
+    assert not any((n, CC.clauseId, None) in version.shapes for n in replaced)
+
+
 @pytest.mark.parametrize("text, error", [
     ('<https://w3id.org/carboncert/rulebook/cecc-cfp/rev> a cc:RulebookVersion ; cc:scheme code:cecc-cfp .',
      "cc:basedOn"),

@@ -10,7 +10,8 @@ A revision can be a small folder: instead of rulebook.ttl it holds version.ttl, 
 is written as a change of (cc:basedOn "<folder>"), its own metadata (version, dates, cc:provenance) and
 the clauses it retires (cc:retiresClause "5.1", cc:retiresClausesMatching "<regex>"). It inherits the
 base's clauses, shape files, rules and tables; a file of its own with the same name replaces the base's,
-a new one adds to it; shapes that name only retired clauses are switched off (sh:deactivated).
+a new one adds to it, and a clause its own shapes name replaces the base's shapes for that clause;
+shapes that name only retired or replaced clauses are switched off (sh:deactivated).
 
 Annotations a shape author uses (ontology/rulebook.ttl):
   cc:clauseId "7.4.4.1(2)"        on a node shape, property shape or SPARQL constraint
@@ -343,7 +344,12 @@ def load_version(folder: Path) -> RulebookVersion:
     hasher = hashlib.sha256()
     for path in layout.meta_files:  # the clause metadata is part of what a digest identifies
         hasher.update(path.read_bytes())
-    shapes = _parse_all(shape_files, hasher)
+    own = [p for p in layout.shape_files if p.parent == folder] if layout.based_on else []
+    shapes = _parse_all([p for p in shape_files if p not in own], hasher)
+    if own:  # a revision's own shapes replace the base's for every clause they name
+        mine = _parse_all(own, hasher)
+        _retire(shapes, {str(o) for o in mine.objects(None, CC.clauseId)})
+        shapes += mine
     shapes = _skolemise_shapes(shapes, f"urn:carboncert:shape:{scheme}:{folder.name}:")
     _retire(shapes, retired)
     rules = _parse_all(rule_files, hasher)
@@ -435,7 +441,8 @@ def load_version(folder: Path) -> RulebookVersion:
 
 
 def _retire(shapes: Graph, retired: set[str]) -> None:
-    """Drop retired clauses from the shapes; a shape or note left naming none is switched off."""
+    """Drop these clauses from the shapes (retired, or replaced by a revision's own shapes); a shape or
+    note left naming none is switched off."""
     if not retired:
         return
     for node in list(shapes.subjects(CC.clauseId, None)):
