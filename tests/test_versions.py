@@ -128,8 +128,18 @@ def test_a_revision_replaces_the_shapes_of_a_clause_its_own_shapes_name(tmp_path
      "cc:basedOn"),
     (_VERSION.replace('"unnumbered"', '"V9"') + ".", "not a version folder"),
     (_VERSION + '; cc:retiresClause "99.9" .', "99.9"),
+    (_VERSION + '; cc:retiresClause "1" ', "rev/version.ttl"),  # not Turtle: no final dot
 ])
 def test_a_malformed_revision_is_our_error_with_a_reason(tmp_path, text, error):
     rev = _revision(tmp_path, text)
     with pytest.raises(ShapesError, match=error):
+        rulebooks.load_version(rev)
+
+
+def test_revisions_based_on_each_other_in_a_circle_are_refused(tmp_path):
+    rev = _revision(tmp_path, _VERSION.replace('"unnumbered"', '"rev2"') + ".")
+    (rev.parent / "rev2").mkdir()
+    (rev.parent / "rev2" / "version.ttl").write_text(
+        _PREFIXES + _VERSION.replace("/rev>", "/rev2>").replace('"unnumbered"', '"rev"') + ".", encoding="utf-8")
+    with pytest.raises(ShapesError, match="circle"):
         rulebooks.load_version(rev)

@@ -288,15 +288,24 @@ def _ttl(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.ttl") if p.name not in META_FILES) if folder.is_dir() else []
 
 
-def _layout(folder: Path) -> _Layout:
+def _turtle(path: Path) -> Graph:
+    try:
+        return Graph().parse(path, format="turtle")
+    except Exception as exc:
+        raise ShapesError(f"{path}: {exc}") from None
+
+
+def _layout(folder: Path, seen: tuple[Path, ...] = ()) -> _Layout:
+    if folder.resolve() in seen:
+        raise ShapesError(f"{folder}: cc:basedOn goes round in a circle: {' → '.join(p.name for p in seen)}")
     if (folder / "rulebook.ttl").exists():
-        meta = Graph().parse(folder / "rulebook.ttl", format="turtle")
+        meta = _turtle(folder / "rulebook.ttl")
         version_node, clauses = _read_clauses(meta)
         scheme = str(meta.value(version_node, CC.scheme))[len(str(CODE)):]
         home = _home_of(folder)
         return _Layout(meta, version_node, clauses, _ttl(folder), _ttl(home / "rules" / scheme / folder.name),
                        _ttl(home / "data" / "tables" / scheme / folder.name), [], meta_files=[folder / "rulebook.ttl"])
-    own = Graph().parse(folder / "version.ttl", format="turtle")
+    own = _turtle(folder / "version.ttl")
     node = next(own.subjects(RDF.type, CC.RulebookVersion), None)
     based_on = own.value(node, CC.basedOn) if node is not None else None
     if based_on is None:
@@ -304,7 +313,7 @@ def _layout(folder: Path) -> _Layout:
     base_folder = folder.parent / str(based_on)
     if not any((base_folder / name).exists() for name in META_FILES) or base_folder == folder:
         raise ShapesError(f"{folder}/version.ttl: cc:basedOn {based_on!r} is not a version folder of this scheme")
-    base = _layout(base_folder)
+    base = _layout(base_folder, seen + (folder.resolve(),))
     meta = Graph()
     for p, o in base.meta.predicate_objects(base.version_node):  # the base's metadata, then the revision's
         if (node, p, None) not in own and p not in (CC.basedOn, CC.retiresClause, CC.retiresClausesMatching):

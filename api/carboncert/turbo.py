@@ -126,12 +126,8 @@ def _predicate(line: str) -> str:
     return parts[1] if len(parts) > 2 else ""
 
 
-def report_graph(report_nt: str) -> Graph:
-    """The full SHACL report as a graph (turtle output); blank-node labels kept, so case nodes match."""
-    return parse_nt(report_nt)
-
-
 def parse_nt(nt: str) -> Graph:
+    """N-Triples from the engine as a graph; blank-node labels kept, so the case's nodes match."""
     graph = Graph()
     W3CNTriplesParser(sink=NTGraphSink(graph)).parse(StringIO(nt), bnode_context=_SameLabel())
     return graph
