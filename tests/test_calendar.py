@@ -61,3 +61,30 @@ def test_calendar_facts_added_to_a_case_graph():
     assert g.value(by_date["2030-01-01"], CC.outsideCalendar).toPython() is True
     assert g.value(by_date["2027-03-01"], CC.provisionalCalendar).toPython() is True
     assert isinstance(CAL.index[date(2026, 10, 11)], Decimal) and CAL.index[date(2026, 10, 11)] % 1 == Decimal("0.5")
+
+
+def test_a_version_loaded_from_another_tree_uses_that_trees_calendar(tmp_path):
+    """A rulebook snapshot keeps its calendar: replaying a record must not pick up a later edit of
+    data/calendar (here: 2026-10-10 made a rest day in the copy only)."""
+    import shutil
+
+    from carboncert import caseio, engine, rulebooks
+    from carboncert.vocab import DATA_DIR, SHAPES_DIR
+
+    shutil.copytree(SHAPES_DIR / "cecc-cfp" / "unnumbered", tmp_path / "shapes" / "cecc-cfp" / "unnumbered")
+    (tmp_path / "data" / "calendar").mkdir(parents=True)
+    text = (DATA_DIR / "calendar" / "prc-working-days.yaml").read_text(encoding="utf-8")
+    edited = text.replace("2026-09-20, 2026-10-10]", "2026-09-20]")
+    assert edited != text
+    (tmp_path / "data" / "calendar" / "prc-working-days.yaml").write_text(edited, encoding="utf-8")
+    copy = rulebooks.load_version(tmp_path / "shapes" / "cecc-cfp" / "unnumbered")
+    live = rulebooks.versions("cecc-cfp")[-1]
+    assert copy.calendar_file.parent == tmp_path / "data" / "calendar" and copy.digest != live.digest
+
+    def working_on_oct_10(version) -> bool:
+        case = caseio.parse_case(b'{"id": "c", "scheme": "cecc-cfp", "referenceDate": "2026-10-10"}')
+        graph = engine.prepare(case, date(2026, 10, 10), version.calendar_file)
+        day = next(graph.subjects(CC.calendarDate, Literal("2026-10-10", datatype=XSD.date)))
+        return graph.value(day, CC.workingDay).toPython()
+
+    assert working_on_oct_10(live) is True and working_on_oct_10(copy) is False

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 
 import yaml
 from rdflib import RDF, XSD, BNode, Graph, Literal
@@ -62,9 +63,10 @@ def _days(items) -> set[date]:
     return out
 
 
-@lru_cache(maxsize=1)
-def load() -> Calendar:
-    spec = yaml.safe_load(CALENDAR_FILE.read_text(encoding="utf-8"))
+@lru_cache(maxsize=8)
+def load(path: Path = CALENDAR_FILE) -> Calendar:
+    """The calendar in `path` (the project's, or the copy a rulebook snapshot keeps), read once."""
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
     rest, make_up, provisional = set(), set(), set()
     for year, info in spec["years"].items():
         rest |= _days(info.get("rest_days"))
@@ -88,9 +90,9 @@ def load() -> Calendar:
     return Calendar(first, last, index, frozenset(working), frozenset(provisional))
 
 
-def add_calendar_facts(graph: Graph) -> None:
+def add_calendar_facts(graph: Graph, path: Path = CALENDAR_FILE) -> None:
     """One cc:CalendarDay node per distinct date in the graph, with its working-day index."""
-    cal = load()
+    cal = load(path)
     dates = {o for o in graph.objects() if isinstance(o, Literal) and o.datatype == XSD.date}
     for lit in sorted(dates):  # sorted, so the same case always gives the same graph
         value = lit.toPython()

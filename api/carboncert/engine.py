@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from rdflib import RDF, XSD, Graph, Literal
 
@@ -67,11 +68,12 @@ def _cache_rdflib_sparql() -> None:
     _rdflib_cache_installed = True
 
 
-def prepare(case: Case, as_of: date) -> Graph:
-    """The graph the shapes see: the case plus the evaluation date (never the wall clock)."""
+def prepare(case: Case, as_of: date, calendar_file: Path = calendar.CALENDAR_FILE) -> Graph:
+    """The graph the shapes see: the case plus the evaluation date (never the wall clock) and the
+    working-day facts of its dates (from the calendar the rulebook version was loaded with)."""
     graph = case.graph
     graph.set((case.node, CC.asOf, Literal(as_of.isoformat(), datatype=XSD.date)))
-    calendar.add_calendar_facts(graph)
+    calendar.add_calendar_facts(graph, calendar_file)
     return graph
 
 

@@ -40,6 +40,7 @@ from pathlib import Path
 
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 
+from .calendar import CALENDAR_FILE
 from .inventory import clause_iri
 from .vocab import CC, CODE, SH, SHAPES_DIR
 
@@ -104,6 +105,7 @@ class RulebookVersion:
     based_on: str = ""  # the version folder this one is written as a change of (version.ttl)
     retired: list[str] = field(default_factory=list)  # clauses of the base it retires
     provenance: dict[str, str] = field(default_factory=dict)  # where the version's content comes from
+    calendar_file: Path = CALENDAR_FILE  # the working-day calendar of the tree the version was loaded from
     _compiled: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -351,7 +353,9 @@ def load_version(folder: Path) -> RulebookVersion:
     rule_files = common + layout.rule_files if layout.rule_files else []
     table_files = layout.table_files
     hasher = hashlib.sha256()
-    for path in layout.meta_files:  # the clause metadata is part of what a digest identifies
+    calendar_file = _home_of(folder) / "data" / "calendar" / CALENDAR_FILE.name
+    calendar_file = calendar_file if calendar_file.exists() else CALENDAR_FILE
+    for path in layout.meta_files + [calendar_file]:  # clause metadata and calendar decide outcomes too
         hasher.update(path.read_bytes())
     own = [p for p in layout.shape_files if p.parent == folder] if layout.based_on else []
     shapes = _parse_all([p for p in shape_files if p not in own], hasher)
@@ -446,7 +450,7 @@ def load_version(folder: Path) -> RulebookVersion:
         digest="sha256:" + hasher.hexdigest(), shape_files=shape_files, rules=rules, tables=tables,
         rule_files=rule_files if rule_files != common else [], reading_options=reading_options,
         based_on=layout.based_on, retired=layout.retired,
-        provenance=_lang_map(meta, version_node, CC.provenance))
+        provenance=_lang_map(meta, version_node, CC.provenance), calendar_file=calendar_file)
 
 
 def _retire(shapes: Graph, retired: set[str]) -> None:

@@ -51,7 +51,7 @@ def evaluate(case: caseio.Case, rulebook: rulebooks.RulebookVersion, as_of: date
         selection = rulebook.selection(readings)
     except KeyError as exc:
         raise CaseError(exc.args[0], field="reading") from None
-    graph = engine.prepare(case, as_of)
+    graph = engine.prepare(case, as_of, rulebook.calendar_file)
     case_nt = engine.run_rules(graph, rulebook, rules_backend or backend)
     results, shacl_report = engine.run_shapes(graph, rulebook, backend, selection, only_clauses, case_nt)
     built = report.build_report(case, rulebook, results, as_of, as_of_source, applied_because, selection)
