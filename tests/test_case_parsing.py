@@ -116,7 +116,7 @@ def test_too_many_triples_is_refused_with_the_limit():
     people = [{"id": f"p{i}", "name": f"人员{i}"} for i in range(caseio.MAX_TRIPLES // 2 + 1)]
     with pytest.raises(CaseError) as err:
         parse_case(_minimal(people=people))
-    assert err.value.status == 413 and err.value.limit == caseio.MAX_TRIPLES
+    assert err.value.status == 422 and err.value.limit == caseio.MAX_TRIPLES
 
 
 def test_not_utf8_and_not_an_object():

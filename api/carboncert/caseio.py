@@ -107,7 +107,7 @@ def parse_case(data: bytes, fmt: str = "json") -> Case:
         else:
             graph = CaseReader(onto).read(doc)
     if len(graph) > MAX_TRIPLES:
-        raise CaseError(f"case has {len(graph)} triples; the limit is {MAX_TRIPLES}", status=413, limit=MAX_TRIPLES)
+        raise CaseError(f"case has {len(graph)} triples; the limit is {MAX_TRIPLES}", status=422, limit=MAX_TRIPLES)
     ontology.materialise_types(graph, onto)
     node = _case_node(graph)
     case = Case(graph=graph, node=node, case_id=_case_id(node, data), digest=digest_of(data), source_format=fmt)
