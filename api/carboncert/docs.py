@@ -318,12 +318,8 @@ def _clause_page(v: rulebooks.RulebookVersion, index: int, tests: list, rule_tex
              f"<dt>checkable</dt><dd>{e(c.checkable)}</dd>",
              f"<dt>severity</dt><dd>{e(c.severity)}</dd>",
              f"<dt>encoding</dt><dd>{_enc(enc)}</dd>"]
-    if c.applies_when:
-        parts.append(f"<dt>applies when</dt><dd>{e(c.applies_when)}</dd>")
-    if c.check:
-        parts.append(f"<dt>check (inventory)</dt><dd>{e(c.check)}</dd>")
-    if c.notes:
-        parts.append(f"<dt>notes</dt><dd>{e(c.notes)}</dd>")
+    parts += [f"<dt>{label}</dt><dd>{e(value)}</dd>" for label, value in
+              (("applies when", c.applies_when), ("check (inventory)", c.check), ("notes", c.notes)) if value]
     parts.append("</dl>")
 
     constraints = _constraints(v, cid)

@@ -29,7 +29,7 @@ from fastapi.responses import JSONResponse, Response
 
 from . import caseio, register
 from .caseio import CaseError
-from .http_body import read_body
+from .http_input import parse_readings, read_body
 from .register.core import NotFound
 from .register.records import ValidationTimeout
 from .register.store import StoreError
@@ -96,16 +96,6 @@ async def _handle(request: Request, permission: str, action: str, target: str, f
     return response
 
 
-def _readings(items: list[str]) -> dict[str, str]:
-    out = {}
-    for item in items:
-        clause, sep, option = item.rpartition("=")
-        if not sep or not clause or not option:
-            raise CaseError(f"reading must be CLAUSE=OPTION, not {item!r}", field="query.reading")
-        out[clause] = option
-    return out
-
-
 @router.post("/v1/cases", status_code=201, summary="Submit a case (a new version; nothing is overwritten)")
 async def submit_case(request: Request):
     async def go(reg, who):
@@ -146,7 +136,7 @@ async def validate_case(request: Request, case_id: str, version: int | None = Qu
                         as_of: date | None = Query(None), rulebook: str | None = Query(None),
                         reading: list[str] = Query([])):
     async def go(reg, who):
-        readings = _readings(reading)
+        readings = parse_readings(reading)
         return await run_in_threadpool(lambda: reg.validate(who, case_id, version, as_of=as_of,
                                                             rulebook_version=rulebook, readings=readings))
     return await _handle(request, "write", "validate", case_id, go, status=201)

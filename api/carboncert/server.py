@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import ENGINE, __version__, caseio, rulebooks, service
 from .caseio import CaseError
-from .http_body import read_body
+from .http_input import parse_readings, read_body
 from .cli import clause_rows, rulebook_summaries
 from .render import render_text
 from .rulebooks import ShapesError
@@ -84,12 +84,7 @@ async def validate(request: Request,
                    reading: list[str] = Query([], description="CLAUSE=OPTION: another documented reading of a clause the rulebook leaves open")):
     fmt = caseio.media_format(request.headers.get("content-type") or "application/json")
     data = await read_body(request, caseio.MAX_CASE_BYTES)
-    readings = {}
-    for item in reading:
-        clause, sep, option = item.rpartition("=")
-        if not sep or not clause or not option:
-            raise CaseError(f"reading must be CLAUSE=OPTION, not {item!r}", field="query.reading")
-        readings[clause] = option
+    readings = parse_readings(reading)
     report, graph = await run_in_threadpool(service.validate_bytes, data, fmt, scheme=scheme, version=version,
                                             as_of=as_of, with_graph=True, readings=readings)
     if format == "text":

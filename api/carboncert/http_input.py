@@ -1,4 +1,4 @@
-"""Request bodies read under a limit, for the HTTP API and the register alike."""
+"""What the HTTP API and the register read from a request alike: the body under a limit, readings."""
 
 from __future__ import annotations
 
@@ -19,3 +19,14 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise CaseError(f"body exceeds the limit of {limit} bytes", status=413, limit=limit)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def parse_readings(items: list[str]) -> dict[str, str]:
+    """`?reading=CLAUSE=OPTION` (repeatable) as {clause: option}; a malformed one is a 422 naming it."""
+    out = {}
+    for item in items:
+        clause, sep, option = item.rpartition("=")
+        if not sep or not clause or not option:
+            raise CaseError(f"reading must be CLAUSE=OPTION, not {item!r}", field="query.reading")
+        out[clause] = option
+    return out
