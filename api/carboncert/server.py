@@ -12,6 +12,7 @@ scheme); never a stack trace.
 from __future__ import annotations
 
 import logging
+from contextlib import asynccontextmanager
 from datetime import date
 
 from fastapi import FastAPI, Query, Request
@@ -29,7 +30,15 @@ from .rulebooks import ShapesError
 
 log = logging.getLogger("carboncert")
 
+@asynccontextmanager
+async def _lifespan(_app: FastAPI):
+    # Every rulebook compiled before the first request, not during it (service.warm_up says why).
+    await run_in_threadpool(service.warm_up)
+    yield
+
+
 app = FastAPI(
+    lifespan=_lifespan,
     title="carboncert",
     version=__version__,
     description="Checks carbon-certification cases against the rulebooks of Chinese certification bodies, "

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+import logging
 from datetime import date
 
-from . import caseio, engine, report, rulebooks
+from . import caseio, engine, ontology, report, rulebooks
 from .caseio import CaseError
+
+log = logging.getLogger("carboncert")
 
 
 def resolve_as_of(explicit: date | None, case: caseio.Case) -> tuple[date, str]:
@@ -62,3 +66,26 @@ def evaluate(case: caseio.Case, rulebook: rulebooks.RulebookVersion, as_of: date
 
 def validate_bytes(data: bytes, fmt: str = "json", **kwargs) -> dict:
     return validate_case(caseio.parse_case(data, fmt), **kwargs)
+
+
+def warm_up() -> list[str]:
+    """Load the ontology and every rulebook version and compile their shapes and rules, once, before a
+    long-running process (the server) takes requests; the problems found, one line each.
+
+    Then freeze what was loaded out of the garbage collector's sight: the loaded rulebooks are about half a
+    million long-lived objects, and every full collection walked them all, which showed as 300-500 ms
+    stalls on a few requests in a hundred (benchmarks/bench.py --no-freeze shows the difference). A
+    rulebook that fails to load is logged and left for the requests that need it to report."""
+    problems = []
+    ontology.load()
+    for scheme in rulebooks.catalogue():
+        try:
+            for version in rulebooks.versions(scheme):
+                version.compiled(engine.DEFAULT_BACKEND, "rules")
+                version.compiled(engine.DEFAULT_BACKEND, "shapes")
+        except Exception as exc:  # a broken rulebook must not stop the others from being served
+            problems.append(f"{scheme}: {exc}")
+            log.error("rulebook %s not loaded at start-up: %s", scheme, exc)
+    gc.collect()
+    gc.freeze()
+    return problems
