@@ -112,6 +112,36 @@ def test_replay_is_identical_after_the_live_shapes_changed(reg, tmp_path, monkey
     assert json.dumps(again, ensure_ascii=False) == json.dumps(rec["report"], ensure_ascii=False)
 
 
+def test_replay_reads_the_case_under_the_snapshots_ontology(reg, tmp_path, monkeypatch):
+    """The ontology decides how the stored bytes are read and typed, so it is kept in the snapshot too:
+    after the live ontology loses the terms the case uses, a replay still gives the record's report."""
+    from carboncert import caseio
+
+    home = tmp_path / "home"
+    for part in ("ontology", "shapes/common", "shapes/cecc-cfp", "rules/cecc-cfp", "data/tables/cecc-cfp", "data/calendar"):
+        shutil.copytree(ROOT / part, home / part)
+    live_folder = home / "shapes" / "cecc-cfp" / "unnumbered"
+    live = rulebooks.load_version(live_folder)
+    assert live.ontology_dir == home / "ontology"
+    original_choose = records_mod.choose
+    monkeypatch.setattr(records_mod, "choose", lambda case, version, as_of: (live, *original_choose(case, version, as_of)[1:]))
+    data = example_bytes("cecc-cfp", "nonconformant-certificate")
+    cid = reg.submit(REVIEWER, data)["id"]
+    rec = reg.validate(REVIEWER, cid)
+    assert rec["report"] == service.validate_bytes(data)
+    snapshot = reg.snapshots / rec["rulebook"]["snapshot"].split(":", 1)[1]
+    assert (snapshot / "ontology" / "inferred.ttl").is_file() and (snapshot / "ontology" / "modules").is_dir()
+
+    for module in (home / "ontology" / "modules").glob("*.ttl"):  # the live ontology changes
+        module.unlink()
+    with pytest.raises(CaseError, match="unknown"):
+        caseio.parse_case(data, ontology_dir=home / "ontology")  # a fresh reading would now refuse the case
+    assert rulebooks.load_version(live_folder).digest != rec["rulebook"]["shapes_digest"]
+
+    assert reg.replay("acme", cid, rec["id"], fresh=True) == rec["report"]
+    assert snapshots.verify(reg.snapshots, rec["rulebook"]["snapshot"])
+
+
 def test_same_outcome_and_what_if(reg):
     base = json.loads(example_bytes("cecc-cfp", "nonconformant-certificate"))
     ids = []

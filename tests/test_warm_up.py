@@ -17,6 +17,7 @@ def test_warm_up_compiles_every_rulebook_and_names_a_broken_one_without_stopping
     shutil.copy(SHAPES_DIR / "bcc-cams" / "V2.2" / "rulebook.ttl", broken / "rulebook.ttl")
     (broken / "broken.ttl").write_text("<a> <b> .\n", encoding="utf-8")
     monkeypatch.setattr(rulebooks, "SHAPES_DIR", tmp_path / "shapes")
+    monkeypatch.setattr(rulebooks, "catalogue", rulebooks.catalogue.__wrapped__)  # uncached: reads the tree above
     try:
         problems = service.warm_up()
         assert len(problems) == 1 and problems[0].startswith("bcc-cams: ") and "broken.ttl" in problems[0]

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 
@@ -87,14 +88,16 @@ def media_format(content_type: str | None, filename: str | None = None) -> str:
     return "json"
 
 
-def parse_case(data: bytes, fmt: str = "json") -> Case:
+def parse_case(data: bytes, fmt: str = "json", ontology_dir: Path | None = None) -> Case:
+    """The case in `data`, read and typed under the project's ontology, or under `ontology_dir` (the
+    ontology kept in a rulebook snapshot, so that a replay reads the case as it was first read)."""
     if len(data) > MAX_CASE_BYTES:
         raise CaseError(f"case is {len(data)} bytes; the limit is {MAX_CASE_BYTES} bytes", status=413, limit=MAX_CASE_BYTES)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CaseError(f"case is not UTF-8: byte {exc.start} cannot be decoded", status=400) from None
-    onto = ontology.load()
+    onto = ontology.load(ontology_dir)
     if fmt == "turtle":
         graph = _parse_turtle(text)
     else:

@@ -98,8 +98,20 @@ def _superclass_closure(graph: Graph) -> dict[URIRef, frozenset[URIRef]]:
     return closure
 
 
+def load(directory: Path | None = None) -> Ontology:
+    """The ontology in `directory` (the project's by default; a rulebook snapshot's for a replay), read
+    once per process and folder."""
+    return _load((directory or ONTOLOGY_DIR).resolve())
+
+
+def files_deciding_outcomes(directory: Path) -> list[Path]:
+    """The files a case's reading and typing depend on: the ontology and, when present, its inferred hierarchy."""
+    inferred = directory / INFERRED_FILE
+    return ontology_files(directory) + ([inferred] if inferred.exists() else [])
+
+
 @lru_cache(maxsize=None)
-def load(directory: Path = ONTOLOGY_DIR) -> Ontology:
+def _load(directory: Path) -> Ontology:
     files = ontology_files(directory)
     graph = Graph()
     for path in files:

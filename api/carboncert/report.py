@@ -77,12 +77,13 @@ def build_report(case: Case, rulebook: RulebookVersion, results: list[RawResult]
     selection = selection or rulebook.selection()
     by_clause: dict[str, dict[str, list]] = {}
     derived = DerivedFacts(case.graph, case.node)
+    keys = json_keys(rulebook.ontology_dir)
     for r in results:
         ann = _annotation_for(rulebook, r)
         if ann is None:
             continue
         kind = "not_applicable" if ann.not_applicable else "missing_information" if ann.missing else "failed"
-        finding = _finding(case.graph, r, ann, derived)
+        finding = _finding(case.graph, r, ann, derived, keys)
         for cid in ann.clauses:
             by_clause.setdefault(cid, {}).setdefault(kind, []).append(finding)
 
@@ -161,7 +162,7 @@ def clause_page(scheme: str, slug: str, clause_id: str) -> str:
     return clause_path(scheme, slug, clause_id)
 
 
-def _finding(graph: Graph, r: RawResult, ann: Annotation, derived: DerivedFacts) -> dict:
+def _finding(graph: Graph, r: RawResult, ann: Annotation, derived: DerivedFacts, keys: dict) -> dict:
     focus_label = label_of(graph, r.focus)
     value = short(r.value)
     message = {lang: _fill(text, focus_label, value) for lang, text in ann.message.items()}
@@ -169,7 +170,7 @@ def _finding(graph: Graph, r: RawResult, ann: Annotation, derived: DerivedFacts)
         "message": {"zh": message.get("zh", ""), "en": message.get("en", "")},
         "focus": short(r.focus) if isinstance(r.focus, URIRef) else focus_label,
         "focus_label": focus_label,
-        "path": _path_key(r.path),
+        "path": _path_key(r.path, keys),
         "values": [value] if r.value is not None else [],
         "derivation": derived.for_finding(r.focus, ann.uses),
         "remedy": {"zh": ann.remedy.get("zh", ""), "en": ann.remedy.get("en", "")},
@@ -207,19 +208,19 @@ class DerivedFacts:
         return out
 
 
-def _path_key(path) -> str:
+def _path_key(path, keys: dict) -> str:
     """sh:resultPath as the JSON key a case author knows."""
     if path is None:
         return ""
-    return _json_keys().get(path, short(path))
+    return keys.get(path, short(path))
 
 
-@lru_cache(maxsize=1)
-def _json_keys() -> dict:
-    """predicate -> JSON key, built once per process from the ontology."""
+@lru_cache(maxsize=None)
+def json_keys(ontology_dir) -> dict:
+    """predicate -> JSON key, built once per process and ontology folder."""
     from . import ontology
 
-    return {term.predicate: term.key for term in ontology.load().terms.values()}
+    return {term.predicate: term.key for term in ontology.load(ontology_dir).terms.values()}
 
 
 def linked_report_graph(shacl_report: Graph, rulebook: RulebookVersion) -> Graph:

@@ -40,9 +40,10 @@ from pathlib import Path
 
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 
+from . import ontology
 from .calendar import CALENDAR_FILE
 from .inventory import clause_iri
-from .vocab import CC, CODE, SH, SHAPES_DIR
+from .vocab import CC, CODE, ONTOLOGY_DIR, SH, SHAPES_DIR
 
 
 class ShapesError(Exception):
@@ -106,6 +107,7 @@ class RulebookVersion:
     retired: list[str] = field(default_factory=list)  # clauses of the base it retires
     provenance: dict[str, str] = field(default_factory=dict)  # where the version's content comes from
     calendar_file: Path = CALENDAR_FILE  # the working-day calendar of the tree the version was loaded from
+    ontology_dir: Path = ONTOLOGY_DIR  # the ontology of that tree: how its cases are read and typed
     _compiled: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -355,7 +357,10 @@ def load_version(folder: Path) -> RulebookVersion:
     hasher = hashlib.sha256()
     calendar_file = _home_of(folder) / "data" / "calendar" / CALENDAR_FILE.name
     calendar_file = calendar_file if calendar_file.exists() else CALENDAR_FILE
-    for path in layout.meta_files + [calendar_file]:  # clause metadata and calendar decide outcomes too
+    ontology_dir = _home_of(folder) / "ontology"
+    ontology_dir = ontology_dir if (ontology_dir / ontology.CORE_FILES[0]).exists() else ONTOLOGY_DIR
+    # clause metadata, the calendar and the ontology (how a case is read and typed) decide outcomes too
+    for path in layout.meta_files + [calendar_file] + ontology.files_deciding_outcomes(ontology_dir):
         hasher.update(path.read_bytes())
     own = [p for p in layout.shape_files if p.parent == folder] if layout.based_on else []
     shapes = _parse_all([p for p in shape_files if p not in own], hasher)
@@ -450,7 +455,8 @@ def load_version(folder: Path) -> RulebookVersion:
         digest="sha256:" + hasher.hexdigest(), shape_files=shape_files, rules=rules, tables=tables,
         rule_files=rule_files if rule_files != common else [], reading_options=reading_options,
         based_on=layout.based_on, retired=layout.retired,
-        provenance=_lang_map(meta, version_node, CC.provenance), calendar_file=calendar_file)
+        provenance=_lang_map(meta, version_node, CC.provenance), calendar_file=calendar_file,
+        ontology_dir=ontology_dir)
 
 
 def _retire(shapes: Graph, retired: set[str]) -> None:

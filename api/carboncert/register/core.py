@@ -191,8 +191,9 @@ class Register:
 
     # ----- validation records --------------------------------------------------------------------
 
-    def _parsed(self, stored: dict) -> caseio.Case:
-        return caseio.parse_case(stored["content"], caseio.media_format(stored["media_type"]))
+    def _parsed(self, stored: dict, ontology_dir=None) -> caseio.Case:
+        """The stored bytes read again: under the live ontology, or a snapshot's (`ontology_dir`)."""
+        return caseio.parse_case(stored["content"], caseio.media_format(stored["media_type"]), ontology_dir)
 
     def validate(self, who: Principal, cid: str, version: int | None = None, *, as_of: date | None = None,
                  rulebook_version: str | None = None, readings: dict[str, str] | None = None) -> dict:
@@ -203,6 +204,8 @@ class Register:
         digest, folder = snapshots.take(live.folder, self.snapshots)
         rel = folder.relative_to(self.snapshots / digest.split(":", 1)[1]).as_posix()
         rulebook = snapshots.load(self.snapshots, digest, rel)
+        # read under the snapshot's ontology, as a replay will (the same files as the live ones now)
+        case = self._parsed(stored, rulebook.ontology_dir)
         report = self.limit(records.run, case, rulebook, when, source, why, readings)
         vid = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + secrets.token_hex(4)
         now = datetime.now(timezone.utc)
@@ -277,7 +280,8 @@ class Register:
         stored = self.case(tenant, cid, rec["case_version"])
         rb = rec["rulebook"]
         rulebook = snapshots.load(self.snapshots, rb["snapshot"], rb["folder"], fresh=fresh)
-        return self.limit(records.run, self._parsed(stored), rulebook, date.fromisoformat(rec["as_of"]),
+        case = self._parsed(stored, rulebook.ontology_dir)  # read as it was when the record was made
+        return self.limit(records.run, case, rulebook, date.fromisoformat(rec["as_of"]),
                           rec["as_of_source"], rec["applied_because"], rec["readings"])
 
     # ----- what-if and same outcome --------------------------------------------------------------
