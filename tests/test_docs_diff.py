@@ -275,3 +275,46 @@ def test_diff_over_the_register_takes_each_cases_latest_version(tmp_path):
     [changed] = cases["changed"]
     assert changed["conforms"] == {"from": True, "to": False}
     assert {"clause": "6.2[1]", "from": None, "to": "failed"} in changed["clauses"]
+
+
+def test_diff_names_the_rules_and_table_cells_that_changed(tmp_path):
+    """Rules and tables decide the derived figures: a changed cell, a removed row and a changed rule are
+    listed by name (the version folder left out of their IRIs), unchanged ones are not."""
+    from carboncert import diff
+
+    old = _version().slug
+    for part in ("ontology", "shapes/common", "data/calendar"):
+        _copy(ROOT / part, tmp_path / part)
+    for top in ("shapes", "rules", "data/tables"):
+        _copy(ROOT / top / SCHEME / old, tmp_path / top / SCHEME / old)
+        _copy(ROOT / top / SCHEME / old, tmp_path / top / SCHEME / "V3")
+    table = tmp_path / "data" / "tables" / SCHEME / "V3" / "status-triggers.ttl"
+    text = table.read_text(encoding="utf-8")
+    cell = 'cc:triggerClause "6.2(1)" ; cc:requiredAction code:suspended'
+    assert cell in text
+    text = text.replace(cell, 'cc:triggerClause "6.2(1)" ; cc:requiredAction code:revoked')
+    row = re.search(r"\ntbl:contract-breach .*?code:suspended \.\n", text, re.S).group(0)
+    table.write_text(text.replace(row, "\n"), encoding="utf-8")
+    rules = tmp_path / "rules" / SCHEME / "V3" / "programme.ttl"
+    text = rules.read_text(encoding="utf-8")
+    assert "sh:order 1 ;" in text
+    rules.write_text(text.replace("sh:order 1 ;", "sh:order 2 ;", 1), encoding="utf-8")
+
+    a = rulebooks.load_version(tmp_path / "shapes" / SCHEME / old)
+    b = rulebooks.load_version(tmp_path / "shapes" / SCHEME / "V3")
+    d = diff.compare(a, b)
+    prefix = f"tables/{SCHEME}/~/status-triggers/"
+    assert d["tables"] == {"added": [], "removed": [prefix + "contract-breach"], "changed": [
+        {"row": prefix + "carbon-law-violation", "cells": {"requiredAction": {"from": ["suspended"], "to": ["revoked"]}}}]}
+    assert d["rules"] == {"added": [], "removed": [], "changed": [f"rules/{SCHEME}/~/document-review-working-days"]}
+    assert d["summary"]["rules"] == {"added": 0, "removed": 0, "changed": 1}
+    assert d["summary"]["table_rows"] == {"added": 0, "removed": 1, "changed": 1}
+    assert d["changed"] == []  # no clause text or shape changed
+    out = diff.render_text({"scheme": SCHEME, "from": diff._version_info(a), "to": diff._version_info(b), **d})
+    assert "rules: 0 added, 0 removed, 1 changed; table rows: 0 added, 1 removed, 1 changed" in out
+    assert f"~ row {prefix}carbon-law-violation\n      requiredAction: suspended → revoked" in out
+    assert f"- row {prefix}contract-breach" in out
+
+    same = diff.compare(a, rulebooks.load_version(tmp_path / "shapes" / SCHEME / old))
+    assert same["rules"] == {"added": [], "removed": [], "changed": []}
+    assert same["tables"] == {"added": [], "removed": [], "changed": []}

@@ -8,6 +8,10 @@ Clauses added, removed and changed, a change being one or more of
             (skolemised shape IRIs, the version's shapes namespace and rulebook IRIs, file IRIs) are
             normalised, so copying a version folder changes nothing;
   encoding  encoded / manual_review / not_encoded differs.
+Then the rules (rules/) and tables (data/tables/) that derive the figures clauses compare against: rules
+added, removed and changed (each rule-bearing shape's subgraph compared as above), and table rows added,
+removed and changed with the cells that differ (e.g. an Annex B cell's manDays 9.5 → 10), the rows and
+rules named by their IRIs with the version part left out.
 With a folder of cases, every case (*.json, recursively) is validated under both versions and each case
 whose clause outcomes differ is listed with the clauses responsible (status FROM → TO; `null` / "(absent)"
 where the clause is not in that version).
@@ -123,6 +127,73 @@ def shape_forms(v: rulebooks.RulebookVersion) -> dict[str, tuple[int, tuple[str,
     return out
 
 
+# ------------------------------------------------------------------------------------------ rules and tables
+
+_DERIVED_NS = re.compile(r"^(https://w3id\.org/carboncert/(?:rules|tables)/[^/#]+)/[^/#]*")
+
+
+def _derived_name(term) -> str:
+    """A rule's or table row's IRI without its version folder: `tables/bcc-cams/~/annex-b/le15-low-initial`."""
+    text = _DERIVED_NS.sub(r"\1/~", str(term))
+    return text.split("https://w3id.org/carboncert/", 1)[-1]
+
+
+def _closure_form(graph: Graph, start, norm) -> tuple[str, ...]:
+    """Canonical N-Triples of what hangs off `start` (blank nodes and nodes described in the graph)."""
+    sub, seen, stack = Graph(), set(), [start]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for p, o in graph.predicate_objects(node):
+            sub.add((norm(node), p, norm(o)))
+            if not isinstance(o, Literal) and (o, None, None) in graph:
+                stack.append(o)
+    return tuple(sorted(line for line in to_canonical_graph(sub).serialize(format="nt").splitlines() if line.strip()))
+
+
+def _rule_forms(v: rulebooks.RulebookVersion) -> dict[str, tuple[str, ...]]:
+    """rule-bearing shape (named without its version) -> canonical form of the shape and its rules."""
+    def norm(term):
+        return URIRef("urn:carboncert:" + _derived_name(term)) if isinstance(term, URIRef) else term
+
+    shapes = {s for s in v.rules.subjects(SH.rule, None) if isinstance(s, URIRef)}
+    return {_derived_name(s): _closure_form(v.rules, s, norm) for s in shapes}
+
+
+def _cell(term) -> str:
+    if isinstance(term, URIRef):
+        return _derived_name(term) if "/carboncert/tables/" in str(term) else str(term).rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+    return str(term)
+
+
+def _table_rows(v: rulebooks.RulebookVersion) -> dict[str, dict[str, list[str]]]:
+    """table row (named without its version) -> property -> its values, as text."""
+    rows: dict[str, dict[str, list[str]]] = {}
+    for s, p, o in v.tables:
+        cells = rows.setdefault(_derived_name(s) if isinstance(s, URIRef) else f"_:{s}", {})
+        cells.setdefault(_cell(p), []).append(_cell(o))
+    return {row: {p: sorted(values) for p, values in cells.items()} for row, cells in rows.items()}
+
+
+def compare_derivations(a: rulebooks.RulebookVersion, b: rulebooks.RulebookVersion) -> dict:
+    """Rules and table rows added, removed and changed from version a to version b."""
+    ra, rb = _rule_forms(a), _rule_forms(b)
+    ta, tb = _table_rows(a), _table_rows(b)
+    changed_rows = []
+    for row in sorted(set(ta) & set(tb)):
+        cells = {p: {"from": ta[row].get(p, []), "to": tb[row].get(p, [])}
+                 for p in sorted(set(ta[row]) | set(tb[row])) if ta[row].get(p) != tb[row].get(p)}
+        if cells:
+            changed_rows.append({"row": row, "cells": cells})
+    return {
+        "rules": {"added": sorted(set(rb) - set(ra)), "removed": sorted(set(ra) - set(rb)),
+                  "changed": sorted(r for r in set(ra) & set(rb) if ra[r] != rb[r])},
+        "tables": {"added": sorted(set(tb) - set(ta)), "removed": sorted(set(ta) - set(tb)), "changed": changed_rows},
+    }
+
+
 # ------------------------------------------------------------------------------------------ clauses
 
 def compare(a: rulebooks.RulebookVersion, b: rulebooks.RulebookVersion) -> dict:
@@ -164,9 +235,12 @@ def compare(a: rulebooks.RulebookVersion, b: rulebooks.RulebookVersion) -> dict:
             changed.append(entry)
         else:
             unchanged += 1
-    return {"added": added, "removed": removed, "changed": changed,
+    derived = compare_derivations(a, b)
+    return {"added": added, "removed": removed, "changed": changed, **derived,
             "summary": {"added": len(added), "removed": len(removed), "changed": len(changed),
-                        "unchanged": unchanged}}
+                        "unchanged": unchanged,
+                        "rules": {k: len(v) for k, v in derived["rules"].items()},
+                        "table_rows": {k: len(v) for k, v in derived["tables"].items()}}}
 
 
 # ------------------------------------------------------------------------------------------ cases
@@ -325,6 +399,18 @@ def render_text(d: dict) -> str:
                              "naming it, content differs")
             if "encoding" in c:
                 lines.append(f"      encoding: {c['encoding']['from']} → {c['encoding']['to']}")
+    r, tr = s["rules"], s["table_rows"]
+    lines.append("")
+    lines.append(f"rules: {r['added']} added, {r['removed']} removed, {r['changed']} changed; "
+                 f"table rows: {tr['added']} added, {tr['removed']} removed, {tr['changed']} changed")
+    for sign, key in (("+", "added"), ("-", "removed"), ("~", "changed")):
+        lines += [f"  {sign} rule {name}" for name in d["rules"][key]]
+    for sign, key in (("+", "added"), ("-", "removed")):
+        lines += [f"  {sign} row {row}" for row in d["tables"][key]]
+    for row in d["tables"]["changed"]:
+        lines.append(f"  ~ row {row['row']}")
+        for prop, change in row["cells"].items():
+            lines.append(f"      {prop}: {', '.join(change['from']) or '(none)'} → {', '.join(change['to']) or '(none)'}")
     cases = d.get("cases")
     if cases is not None:
         lines.append("")
