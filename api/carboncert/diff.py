@@ -97,34 +97,38 @@ def clause_nodes(v: rulebooks.RulebookVersion) -> dict[str, set]:
     return out
 
 
+def _closure_form(graph: Graph, starts, norm, leave_out=lambda p, o: False) -> tuple[str, ...]:
+    """Canonical sorted N-Triples of what hangs off `starts` (the nodes described in the graph that they
+    reach), each term passed through `norm`, the edges `leave_out(p, o)` says so left out."""
+    sub, seen, stack = Graph(), set(), sorted(starts, key=str)
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for p, o in graph.predicate_objects(node):
+            if leave_out(p, o):
+                continue
+            sub.add((norm(node), p, norm(o)))
+            if not isinstance(o, Literal) and (o, None, None) in graph:
+                stack.append(o)
+    return tuple(sorted(line for line in to_canonical_graph(sub).serialize(format="nt").splitlines() if line.strip()))
+
+
 def shape_forms(v: rulebooks.RulebookVersion) -> dict[str, tuple[int, tuple[str, ...]]]:
     """clause id -> (number of nodes naming it, canonical sorted N-Triples of their subgraph)."""
     norm = _normaliser(v)
-    graph = v.shapes
-    out = {}
-    for cid, nodes in clause_nodes(v).items():
-        sub = Graph()
-        seen: set = set()
-        stack = sorted(nodes, key=str)
-        while stack:
-            node = stack.pop()
-            if node in seen:
-                continue
-            seen.add(node)
-            for p, o in graph.predicate_objects(node):
-                if p == CC.clause:  # added by the loader, names the version
-                    continue
-                if p in (SH.property, SH.sparql):
-                    ann = v.annotations.get(o)
-                    if ann is not None and cid not in ann.clauses:
-                        continue  # a part of the shape that checks another clause
-                sub.add((norm(node), p, norm(o)))
-                if not isinstance(o, Literal) and (o, None, None) in graph:
-                    stack.append(o)
-        canonical = to_canonical_graph(sub)
-        out[cid] = (len(nodes), tuple(sorted(line for line in canonical.serialize(format="nt").splitlines()
-                                             if line.strip())))
-    return out
+
+    def other_clause(cid):
+        def leave_out(p, o) -> bool:
+            if p == CC.clause:  # added by the loader, names the version
+                return True
+            ann = v.annotations.get(o) if p in (SH.property, SH.sparql) else None
+            return ann is not None and cid not in ann.clauses  # a part of the shape checking another clause
+        return leave_out
+
+    return {cid: (len(nodes), _closure_form(v.shapes, nodes, norm, other_clause(cid)))
+            for cid, nodes in clause_nodes(v).items()}
 
 
 # ------------------------------------------------------------------------------------------ rules and tables
@@ -138,28 +142,13 @@ def _derived_name(term) -> str:
     return text.split("https://w3id.org/carboncert/", 1)[-1]
 
 
-def _closure_form(graph: Graph, start, norm) -> tuple[str, ...]:
-    """Canonical N-Triples of what hangs off `start` (blank nodes and nodes described in the graph)."""
-    sub, seen, stack = Graph(), set(), [start]
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        for p, o in graph.predicate_objects(node):
-            sub.add((norm(node), p, norm(o)))
-            if not isinstance(o, Literal) and (o, None, None) in graph:
-                stack.append(o)
-    return tuple(sorted(line for line in to_canonical_graph(sub).serialize(format="nt").splitlines() if line.strip()))
-
-
 def _rule_forms(v: rulebooks.RulebookVersion) -> dict[str, tuple[str, ...]]:
     """rule-bearing shape (named without its version) -> canonical form of the shape and its rules."""
     def norm(term):
         return URIRef("urn:carboncert:" + _derived_name(term)) if isinstance(term, URIRef) else term
 
     shapes = {s for s in v.rules.subjects(SH.rule, None) if isinstance(s, URIRef)}
-    return {_derived_name(s): _closure_form(v.rules, s, norm) for s in shapes}
+    return {_derived_name(s): _closure_form(v.rules, [s], norm) for s in shapes}
 
 
 def _cell(term) -> str:
