@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "api"))
 
-from carboncert import caseio, engine, ontology, report, rulebooks, service  # noqa: E402
+from carboncert import allocator, caseio, engine, ontology, report, rulebooks, service  # noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:
@@ -56,7 +56,9 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
           f"{os.cpu_count()} cores; shapes of one case run on {engine.SHAPE_THREADS} thread(s) "
           "(CARBONCERT_SHAPE_THREADS); loaded rulebooks "
-          + ("left to the garbage collector" if args.no_freeze else "frozen out of the garbage collector, as the server does"))
+          + ("left to the garbage collector" if args.no_freeze else "frozen out of the garbage collector, as the server does")
+          + f"; memory allocator {allocator.in_use()} (`carboncert serve` takes jemalloc when installed: "
+          "LD_PRELOAD=libjemalloc.so.2 to measure it here)")
     print(f"start-up: ontology + {len(versions)} rulebooks loaded in {ms(t1 - t0).strip()} ms, "
           f"shapes compiled in {ms(t2 - t1).strip()} ms")
     constraints = {s: len(v.annotations) for s, v in versions.items()}

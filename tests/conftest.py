@@ -27,12 +27,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(env=None) -> tuple[subprocess.Popen, str]:
-    """A real uvicorn serving carboncert on a free loopback port; (process, base URL) once it answers."""
+def start_server(env=None, command=None) -> tuple[subprocess.Popen, str]:
+    """A real uvicorn serving carboncert on a free loopback port; (process, base URL) once it answers.
+    `command(port)` gives another command line to start it with (e.g. `carboncert serve`)."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "carboncert.server:app", "--host", "127.0.0.1",
-                             "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    argv = command(port) if command else [sys.executable, "-m", "uvicorn", "carboncert.server:app", "--host",
+                                          "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:

@@ -157,7 +157,9 @@ def _loopback(host: str) -> bool:
 def cmd_serve(args) -> int:
     import uvicorn
 
-    from . import register
+    from . import allocator, register
+
+    allocator.restart_with_jemalloc()  # returns only when jemalloc is missing, switched off or in use
     from .register.store import StoreError
     from .server import app
 
@@ -170,6 +172,8 @@ def cmd_serve(args) -> int:
             return _fail(f"refusing to listen on {args.host}: no API key is configured, so the register would be "
                          "open to anyone who can reach it. Add one (carboncert keys add TENANT --role admin) or "
                          "serve on 127.0.0.1 / ::1")
+    print(f"carboncert serve: memory allocator {allocator.in_use()} ({allocator.SETTING}=system to keep the "
+          "C library's)", file=sys.stderr, flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 
