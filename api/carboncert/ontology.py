@@ -104,6 +104,12 @@ def load(directory: Path | None = None) -> Ontology:
     return _load((directory or ONTOLOGY_DIR).resolve())
 
 
+def folder_in(home: Path) -> Path:
+    """The ontology folder of a tree laid out like the repository (a rulebook snapshot), else the project's."""
+    folder = home / "ontology"
+    return folder if (folder / CORE_FILES[0]).exists() else ONTOLOGY_DIR
+
+
 def files_deciding_outcomes(directory: Path) -> list[Path]:
     """The files a case's reading and typing depend on: the ontology and, when present, its inferred hierarchy."""
     inferred = directory / INFERRED_FILE

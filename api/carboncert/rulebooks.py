@@ -357,8 +357,7 @@ def load_version(folder: Path) -> RulebookVersion:
     hasher = hashlib.sha256()
     calendar_file = _home_of(folder) / "data" / "calendar" / CALENDAR_FILE.name
     calendar_file = calendar_file if calendar_file.exists() else CALENDAR_FILE
-    ontology_dir = _home_of(folder) / "ontology"
-    ontology_dir = ontology_dir if (ontology_dir / ontology.CORE_FILES[0]).exists() else ONTOLOGY_DIR
+    ontology_dir = ontology.folder_in(_home_of(folder))
     # clause metadata, the calendar and the ontology (how a case is read and typed) decide outcomes too
     for path in layout.meta_files + [calendar_file] + ontology.files_deciding_outcomes(ontology_dir):
         hasher.update(path.read_bytes())

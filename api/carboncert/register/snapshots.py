@@ -2,7 +2,8 @@
 
 A snapshot is a folder <snapshots>/<hex>/ laid out like the repository (shapes/common/…,
 shapes/<scheme>/<version>/…, rules/<scheme>/<version>/…, data/tables/<scheme>/<version>/…,
-data/calendar/…, ontology/…: the ontology decides how a stored case is read and typed) with a MANIFEST.json listing every file and its sha256. Its name is the sha256 of the
+data/calendar/…, and ontology/…, which decides how a stored case is read and typed) with a
+MANIFEST.json listing every file and its sha256. Its name is the sha256 of the
 manifest lines ("<path>\\0<sha256>\\n", sorted), so the same files always give the same snapshot and a
 snapshot never changes once written (it is built in a temporary folder and renamed into place).
 `rulebooks.load_version(<snapshot>/shapes/<scheme>/<version>)` loads it exactly as the live version was.
@@ -22,7 +23,7 @@ import threading
 from pathlib import Path
 
 from .. import ontology, rulebooks
-from ..vocab import DATA_DIR, ONTOLOGY_DIR
+from ..vocab import DATA_DIR
 
 _lock = threading.Lock()
 _loaded: dict[tuple[str, str], rulebooks.RulebookVersion] = {}
@@ -47,8 +48,7 @@ def files_of(folder: Path) -> tuple[Path, dict[str, Path]]:
     for p in sorted(calendar.glob("*")):
         if p.is_file():
             out["data/calendar/" + p.name] = p
-    onto_dir = home / "ontology"
-    onto_dir = onto_dir if (onto_dir / ontology.CORE_FILES[0]).exists() else ONTOLOGY_DIR
+    onto_dir = ontology.folder_in(home)
     for p in ontology.files_deciding_outcomes(onto_dir):
         out["ontology/" + p.relative_to(onto_dir).as_posix()] = p
     return home, out
