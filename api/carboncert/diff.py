@@ -152,9 +152,12 @@ def _rule_forms(v: rulebooks.RulebookVersion) -> dict[str, tuple[str, ...]]:
 
 
 def _cell(term) -> str:
-    if isinstance(term, URIRef):
-        return _derived_name(term) if "/carboncert/tables/" in str(term) else str(term).rsplit("/", 1)[-1].rsplit("#", 1)[-1]
-    return str(term)
+    """A table's property or value as a maintainer reads it: a row by its name, another IRI by its last part."""
+    if not isinstance(term, URIRef):
+        return str(term)
+    if "/carboncert/tables/" in str(term):
+        return _derived_name(term)
+    return str(term).rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
 def _table_rows(v: rulebooks.RulebookVersion) -> dict[str, dict[str, list[str]]]:
