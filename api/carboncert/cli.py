@@ -155,11 +155,13 @@ def _loopback(host: str) -> bool:
 
 
 def cmd_serve(args) -> int:
+    from . import allocator
+
+    allocator.restart_with_jemalloc()  # first: returns only when jemalloc is missing, switched off or in use
+
     import uvicorn
 
-    from . import allocator, register
-
-    allocator.restart_with_jemalloc()  # returns only when jemalloc is missing, switched off or in use
+    from . import register
     from .register.store import StoreError
     from .server import app
 

@@ -30,6 +30,7 @@ from .rulebooks import ShapesError
 
 log = logging.getLogger("carboncert")
 
+
 @asynccontextmanager
 async def _lifespan(_app: FastAPI):
     # Every rulebook compiled before the first request, not during it (service.warm_up says why).
