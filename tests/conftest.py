@@ -1,3 +1,5 @@
+import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -19,6 +21,25 @@ def example_bytes(scheme: str, name: str = "conformant") -> bytes:
 @pytest.fixture
 def example():
     return example_bytes
+
+
+def install_debian_package(package: str) -> str:
+    """Install a Debian package the tests need when it is missing; "" when done, else why not.
+
+    Only under CI (CI=true) or with CARBONCERT_INSTALL_TEST_SERVERS=1, as root with apt-get: the machines
+    this project runs on reach Debian's packages, so a test skips only where it truly cannot have what it
+    needs. apt-get waits for the package lock, so two tests installing at once do not collide."""
+    allowed = os.environ.get("CI") == "true" or os.environ.get("CARBONCERT_INSTALL_TEST_SERVERS") == "1"
+    if not (allowed and shutil.which("apt-get") and os.geteuid() == 0):
+        return (f"Debian's {package} is not installed: install it, or run as root with "
+                "CARBONCERT_INSTALL_TEST_SERVERS=1 to have the test install it")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    wait = ["-o", "DPkg::Lock::Timeout=900"]
+    for cmd in (["apt-get", *wait, "update", "-qq"], ["apt-get", *wait, "install", "-y", "-qq", package]):
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1200)
+        if done.returncode != 0:
+            return f"installing {package} failed: {' '.join(cmd)}: {done.stderr[-500:]}"
+    return ""
 
 
 def free_port() -> int:
